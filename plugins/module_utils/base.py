@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the deltalake.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The pattern every deltalake.aws module follows.
+
+- ``DeltaLakeAWSModule``: amazon.aws ``AnsibleAWSModule`` that names this collection in the user agent and hands
+  out one retrying client per service.
+- ``DeltaLakeAWSError``: what module_utils raise; ``main()`` catches it once and calls ``fail_json_aws_error``.
+- ``Reconciler``: the one place that turns desired versus current state into ``changed``, the field-level
+  ``diff`` and check-mode behaviour, so that every module predicts in check mode exactly what it then does.
+"""
+
+import copy
+
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+COLLECTION_NAME = "deltalake.aws"
+COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml by a unit test
+
+# Throttling and transient error codes that AWS services answer but AWSRetry does not retry by default
+# (it knows Throttling, TooManyRequestsException, RequestLimitExceeded and a few 5xx codes). botocore's own
+# retries come first; these make the module's retrying client keep going with jittered backoff beyond them.
+RETRYABLE_ERROR_CODES = [
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "ProvisionedThroughputExceededException",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "BandwidthLimitExceeded",
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "InternalServiceException",
+    "502",
+    "503",
+    "504",
+]
+
+
+def aws_retry(**kwargs):
+    """The retry decorator of every client this collection creates (see RETRYABLE_ERROR_CODES)."""
+    kwargs.setdefault("retries", 10)
+    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRYABLE_ERROR_CODES, **kwargs)
+
+
+class DeltaLakeAWSError(AnsibleAWSError):
+    """An AWS call made by this collection failed; the message says what was being done."""
+
+
+class DeltaLakeAWSModule(AnsibleAWSModule):
+    """AnsibleAWSModule for this collection: user agent ``deltalake.aws/<version>`` and retrying clients."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+
+    def client(self, service, retry_decorator=None, **extra_params):
+        """Return the module's client for ``service``; calls made with ``aws_retry=True`` are retried with
+        jittered backoff on throttling and transient errors."""
+        if retry_decorator is None:
+            retry_decorator = aws_retry()
+        return super().client(service, retry_decorator=retry_decorator, **extra_params)
+
+    def fail_on_errors(self, errors):
+        """Fail before any AWS call when validation found problems; each message names the field and the rule."""
+        if errors:
+            self.fail_json(msg="; ".join(errors), errors=errors)
+
+
+def _equal(have, want):
+    return have == want
+
+
+class Reconciler:
+    """Converge one resource from its current state to the desired one, or predict doing so in check mode.
+
+    ``before`` is the resource's normalized current state (a dict in the module's return shape), or None when
+    the resource does not exist. The module then calls, in the order in which AWS must see the writes:
+
+    - ``create(initial, write)`` when the resource is absent: ``initial`` is the state AWS gives a new resource;
+    - ``converge(key, want, write)`` for each managed setting (``want=None``: not managed, the current value is
+      kept and nothing is compared), or ``converge_group(wants, write)`` for settings that one API call writes.
+      ``write(target, have)`` makes the change; it is called only when the values differ, and never in check
+      mode;
+    - ``delete(write)`` for ``state=absent``.
+
+    ``result(key)`` gives ``changed``, the resource under ``key`` (its predicted state in check mode) and, when
+    diff mode is on, ``diff: {before, after}``.
+    """
+
+    def __init__(self, module, before):
+        self.module = module
+        self.before = copy.deepcopy(before)
+        self.after = copy.deepcopy(before)
+        self.changed = False
+        self.changed_fields = []
+
+    @property
+    def exists(self):
+        return self.after is not None
+
+    def _write(self, write, *args):
+        if not self.module.check_mode:
+            write(*args)
+
+    def create(self, initial, write):
+        self.changed = True
+        self.after = copy.deepcopy(initial)
+        self._write(write)
+
+    def delete(self, write):
+        self.changed = True
+        self.after = None
+        self._write(write)
+
+    def converge_group(self, wants, write, equal=None):
+        """Converge settings that AWS writes with one call; every key in ``wants`` is managed (None is a value
+        here). ``write(target, have)`` gets both groups as dicts. Returns True when they changed (or would)."""
+        if not wants:
+            return False
+        have = {key: self.after.get(key) for key in wants}
+        target = dict(wants)
+        if (equal or _equal)(have, target):
+            return False
+        self._write(write, target, have)
+        self.changed = True
+        self.changed_fields.extend(key for key in wants if have[key] != target[key])
+        self.after.update(copy.deepcopy(target))
+        return True
+
+    def converge(self, key, want, write, equal=None):
+        """Converge one setting; ``want=None`` leaves it unmanaged. ``write(target, have)`` runs when
+        ``equal(have, want)`` (default ``==``) is false."""
+        if want is None:
+            return False
+        return self.converge_group(
+            {key: want},
+            lambda target, have: write(target[key], have[key]),
+            equal=(lambda have, target: equal(have[key], target[key])) if equal else None,
+        )
+
+    def result(self, key):
+        result = {"changed": self.changed, key: self.after if self.after is not None else {}}
+        if self.module._diff:
+            result["diff"] = {
+                "before": self.before if self.before is not None else {},
+                "after": result[key],
+            }
+        return result
