@@ -1,0 +1,52 @@
+# deltalake.aws: the two commands are `make demo` and `make test`; everything else is a step of those.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+BUILD := build
+TARBALL := $(BUILD)/deltalake-aws-$(VERSION).tar.gz
+COLLECTIONS := $(BUILD)/collections
+export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLLECTIONS))
+export ANSIBLE_NOCOLOR := 1
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: demo test venv collection units sanity integration lint pytest clean
+
+## demo: set up everything, deploy the example lake into the local emulator, show idempotence, stop
+demo: collection
+	tests/ci/demo.sh
+
+## test: everything CI runs
+test: units sanity lint integration pytest
+
+venv: $(BIN)/.installed
+$(BIN)/.installed: requirements-dev.txt requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt -r requirements.txt
+	touch $@
+
+## collection: build the collection tarball and install it from that tarball into build/collections
+collection: venv
+	mkdir -p $(BUILD)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) .
+	$(BIN)/ansible-galaxy collection install --force --no-deps $(TARBALL) -p $(COLLECTIONS)
+
+units: venv
+	cd "$$(tests/ci/tree.sh)" && ansible-test units --local --python 3.11 --color no
+
+sanity: venv
+	cd "$$(tests/ci/tree.sh)" && ansible-test sanity --venv --python 3.11 --color no
+
+integration: venv
+	tests/ci/with-emulator.sh tests/ci/integration.sh
+
+lint: collection
+	$(BIN)/ansible-lint --profile production
+
+pytest: collection
+	$(BIN)/pytest -q tests/emulator tests/e2e
+
+clean:
+	rm -rf $(BUILD) tests/output .ansible
