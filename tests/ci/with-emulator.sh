@@ -9,5 +9,6 @@ trap '.venv/bin/python tests/emulator/server.py stop --state-file "$STATE"; rm -
 EMULATOR_URL=$(.venv/bin/python tests/emulator/server.py url --state-file "$STATE")
 export EMULATOR_URL EMULATOR_STATE_FILE="$STATE" AWS_ENDPOINT_URL="$EMULATOR_URL"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_DEFAULT_REGION="$AWS_REGION"
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN
 "$@"

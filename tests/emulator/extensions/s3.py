@@ -1,10 +1,6 @@
 # Copyright: Contributors to the deltalake.aws project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Small, documented corrections to moto where it departs from the AWS API reference.
-
-Each extension is a function that patches moto in the emulator process only (never the code under test), says
-which AWS behaviour it restores and keeps to that. ``apply_all()`` runs them before the server starts.
-"""
+"""S3 (and bucket-policy evaluation) extensions of the emulator; see extensions/__init__.py."""
 
 from fnmatch import fnmatchcase
 
@@ -14,9 +10,11 @@ _REQUEST_CONTEXT = {"aws:securetransport": "true"}
 
 def _condition_holds(operator, expected, actual):
     """Evaluate one IAM condition operator, or return None when this extension cannot prove it."""
-    wanted = [str(v).lower() for v in (expected if isinstance(expected, list) else [expected])]
-    actual = actual.lower()
-    if operator in ("Bool", "StringEqualsIgnoreCase", "StringEquals"):
+    wanted = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
+    if operator in ("Bool", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
+        wanted = [w.lower() for w in wanted]
+        actual = actual.lower()
+    if operator in ("Bool", "StringEquals", "StringEqualsIgnoreCase"):
         return actual in wanted
     if operator in ("StringNotEquals", "StringNotEqualsIgnoreCase"):
         return actual not in wanted
@@ -60,8 +58,3 @@ def deny_conditions_as_over_tls():
 
 
 EXTENSIONS = (deny_conditions_as_over_tls,)
-
-
-def apply_all():
-    for extension in EXTENSIONS:
-        extension()
