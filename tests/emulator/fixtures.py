@@ -22,7 +22,9 @@ sys.path.insert(0, HERE)
 
 from server import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
-COLLECTIONS = os.path.join(ROOT, "build", "collections")
+# Where this collection is installed from its tarball (`make collection`); another path can be given for a
+# private install, e.g. DELTALAKE_COLLECTIONS_PATH=/tmp/mine/collections.
+COLLECTIONS = os.environ.get("DELTALAKE_COLLECTIONS_PATH", os.path.join(ROOT, "build", "collections"))
 
 
 @pytest.fixture(scope="session")
