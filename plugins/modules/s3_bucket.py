@@ -757,7 +757,7 @@ def ensure_absent(module, client, reconciler, grants, name):
         count = f"more than {len(data)}" if more else str(len(data))
         module.fail_json(
             msg=f"Refusing to delete bucket {name}: it holds {count} object versions or delete markers"
-            f" (for example {', '.join(data[:5])}). Set force: true to delete them all and the bucket.",
+            f" (for example {', '.join(list(dict.fromkeys(data))[:5])}). Set force: true to delete them all and the bucket.",
             bucket=reconciler.before,
         )
     logging = s3.get_logging(client, name)

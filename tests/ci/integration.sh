@@ -12,6 +12,7 @@ emulator_url: ${EMULATOR_URL}
 aws_access_key: testing
 aws_secret_key: testing
 aws_region: us-east-1
+resource_prefix: dl-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 CONFIG
 cd "$TREE"
 exec "$ROOT/.venv/bin/ansible-test" integration --local --python 3.11 --color no "$@"
