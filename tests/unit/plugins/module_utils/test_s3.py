@@ -32,8 +32,9 @@ TLS = s3.tls_only_statement("lake", "us-east-1")
 
 
 def test_policy_statement_order_does_not_matter():
-    a = {"Version": "2012-10-17", "Statement": [TLS, {"Sid": "R", "Effect": "Allow", "Principal": {"AWS": "*"},
-                                                     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::lake/*"}]}
+    read = {"Sid": "R", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::lake/*"}
+    a = {"Version": "2012-10-17", "Statement": [TLS, read]}
     b = {"Version": "2012-10-17", "Statement": list(reversed(a["Statement"]))}
     assert not compare_policies(a, b)
 
@@ -126,12 +127,11 @@ def test_throttled_read_is_retried(stubbed, codes):
     assert s3.get_versioning(client, "lake") is True
 
 
-def test_retries_give_up_with_the_error(stubbed):
-    client, stub = stubbed
+def test_retries_give_up_with_the_error():
     raw = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
     few = RetryingBotoClientWrapper(raw, aws_retry(retries=2, delay=0, max_delay=0))
     with Stubber(raw) as own:
-        for _ in range(2):
+        for dummy in range(2):
             own.add_client_error("get_bucket_versioning", service_error_code="SlowDown", http_status_code=503)
         with pytest.raises(DeltaLakeAWSError, match="SlowDown"):
             s3.get_versioning(few, "lake")

@@ -188,7 +188,7 @@ def test_policy_document():
     assert errors == [] and doc["Statement"]["Action"] == "s3:GetObject"
     assert v.validate_policy_document("{nope")[0][0].startswith("policy: is not valid JSON")
     assert "must be a policy document" in v.validate_policy_document({"Version": "2012-10-17"})[0][0]
-    errors, _ = v.validate_policy_document({"Statement": [{"Effect": "Maybe", "Action": "x", "NotAction": "y"}]})
+    errors = v.validate_policy_document({"Statement": [{"Effect": "Maybe", "Action": "x", "NotAction": "y"}]})[0]
     assert errors == [
         "policy.Statement[0].Effect: 'Maybe' must be 'Allow' or 'Deny'",
         "policy.Statement[0]: must have exactly one of Action and NotAction",
