@@ -19,6 +19,6 @@ if [ ! -d "$TREE/amazon/aws" ]; then
   cp -r "$AWS_DIR" "$TREE/amazon/aws"
 fi
 PIP_VERSION=$($PY -c 'import re, ansible_test._internal.python_requirements as r, inspect; print(re.search(r"pip=.(\d+\.\d+)", inspect.getsource(r.get_venv_packages)).group(1))')
-mkdir -p ~/.ansible/test/cache
-cp tests/ci/get_pip_shim.py ~/.ansible/test/cache/get_pip_${PIP_VERSION//./_}.py
+mkdir -p "$HOME/.ansible/test/cache"
+cp tests/ci/get_pip_shim.py "$HOME/.ansible/test/cache/get_pip_${PIP_VERSION//./_}.py"
 echo "$TREE/deltalake/aws"
