@@ -44,6 +44,7 @@ integration: venv
 
 lint: collection
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
 
 pytest: collection
 	$(BIN)/pytest -q tests/emulator tests/e2e
