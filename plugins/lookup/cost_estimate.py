@@ -57,7 +57,7 @@ options:
     type: str
   usage:
     description:
-      - Usage overrides (per month) applied on top of each scenario, for example C({s3_standard_gb: 2048}).
+      - 'Usage overrides (per month) applied on top of each scenario, for example C({s3_standard_gb: 2048}).'
       - An unknown key is an error naming the key. The keys are listed in C(docs/cost-estimation.md).
     type: dict
     default: {}

@@ -214,8 +214,7 @@ SOURCES = {
         "says": "us-west-2: $0.01 per endpoint-AZ-hour, $0.01 per GB processed",
     },
     "privatelink-eu-central-1": {
-        "url": "search index file 71014389131 (public GitHub project log quoting the Price List API, "
-        "2026-09-22)",
+        "url": "search index file 71014389131 (public GitHub project log quoting the Price List API, " "2026-09-22)",
         "official": "https://aws.amazon.com/privatelink/pricing/",
         "read_on": READ_ON,
         "says": "eu-central-1: EUC1-VpcEndpoint-Hours $0.012 per hour, EUC1-VpcEndpoint-Bytes $0.01 per GB "
@@ -477,9 +476,7 @@ class BudgetExceeded(PricingError):
 def price_table(region):
     """A copy of the price table of ``region``; an unknown region is an error, never a fallback."""
     if region not in PRICE_TABLES:
-        raise PricingError(
-            f"no price table for region {region!r}; supported regions: {', '.join(SUPPORTED_REGIONS)}"
-        )
+        raise PricingError(f"no price table for region {region!r}; supported regions: {', '.join(SUPPORTED_REGIONS)}")
     return copy.deepcopy(PRICE_TABLES[region])
 
 
@@ -629,7 +626,10 @@ def merge_usage(base, extra):
     replaces the other form in ``base``."""
     merged = dict(base or {})
     extra = dict(extra or {})
-    for total_key, per_keys in ((ATHENA_TOTAL_KEY, ATHENA_PER_QUERY_KEYS), (FIREHOSE_TOTAL_KEY, FIREHOSE_PER_RECORD_KEYS)):
+    for total_key, per_keys in (
+        (ATHENA_TOTAL_KEY, ATHENA_PER_QUERY_KEYS),
+        (FIREHOSE_TOTAL_KEY, FIREHOSE_PER_RECORD_KEYS),
+    ):
         if extra.get(total_key) is not None:
             for key in per_keys:
                 merged.pop(key, None)
@@ -661,7 +661,10 @@ def resolve_usage(scenario, overrides=None):
     else:
         raise PricingError(f"unknown usage scenario {scenario!r}; scenarios: {', '.join(SCENARIOS)}, none")
 
-    for total_key, per_keys in ((ATHENA_TOTAL_KEY, ATHENA_PER_QUERY_KEYS), (FIREHOSE_TOTAL_KEY, FIREHOSE_PER_RECORD_KEYS)):
+    for total_key, per_keys in (
+        (ATHENA_TOTAL_KEY, ATHENA_PER_QUERY_KEYS),
+        (FIREHOSE_TOTAL_KEY, FIREHOSE_PER_RECORD_KEYS),
+    ):
         given_total = overrides.get(total_key) is not None
         given_per = any(overrides.get(key) is not None for key in per_keys)
         if given_total and given_per:
@@ -679,7 +682,11 @@ def resolve_usage(scenario, overrides=None):
         if key == "firehose_format_conversion":
             resolved[key] = None if value is None else to_bool(key, value)
         elif value is None:
-            resolved[key] = None if key in (ATHENA_TOTAL_KEY, FIREHOSE_TOTAL_KEY) + ATHENA_PER_QUERY_KEYS + FIREHOSE_PER_RECORD_KEYS else 0
+            resolved[key] = (
+                None
+                if key in (ATHENA_TOTAL_KEY, FIREHOSE_TOTAL_KEY) + ATHENA_PER_QUERY_KEYS + FIREHOSE_PER_RECORD_KEYS
+                else 0
+            )
         else:
             resolved[key] = _check_number(key, value)
     return resolved
@@ -816,7 +823,12 @@ def _line(service, components, notes=None, enabled=True, reason=None, main_price
     cost = sum(component["monthly_usd"] for component in components)
     if components:
         first = components[0]
-        quantity, unit, unit_price, price_unit = first["quantity"], first["unit"], first["unit_price_usd"], first["price_unit"]
+        quantity, unit, unit_price, price_unit = (
+            first["quantity"],
+            first["unit"],
+            first["unit_price_usd"],
+            first["price_unit"],
+        )
         arithmetic = "; ".join(component["arithmetic"] for component in components)
         if len(components) > 1:
             arithmetic += f"; total {fmt_usd(cost)}"
@@ -873,13 +885,24 @@ def _s3_storage(lake, usage, prices):
                 f"{prefix}{name}: {fmt_number(amount)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}",
             )
         )
-    for item, amount, key in (("S3 Standard-IA", ia_gb, "s3_standard_ia"), ("S3 Glacier Instant Retrieval", gir_gb, "s3_glacier_ir")):
+    for item, amount, key in (
+        ("S3 Standard-IA", ia_gb, "s3_standard_ia"),
+        ("S3 Glacier Instant Retrieval", gir_gb, "s3_glacier_ir"),
+    ):
         if amount:
             price = prices[key]
             cost = amount * _value(price)
             components.append(
-                _component(item, amount, "GB-month", price, 1, amount, cost,
-                           f"{item} {fmt_number(amount)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}")
+                _component(
+                    item,
+                    amount,
+                    "GB-month",
+                    price,
+                    1,
+                    amount,
+                    cost,
+                    f"{item} {fmt_number(amount)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}",
+                )
             )
     return _line("s3_storage", components, notes)
 
@@ -901,42 +924,81 @@ def _per_unit(item, quantity, unit, price, per, free=0, free_label="free"):
 
 def _s3_requests(lake, usage, prices):
     components = [
-        _per_unit("PUT, COPY, POST, LIST requests", usage["s3_put_requests"], "requests", prices["s3_put"], S3_REQUESTS_PER_PRICE_UNIT),
-        _per_unit("GET and other requests", usage["s3_get_requests"], "requests", prices["s3_get"], S3_REQUESTS_PER_PRICE_UNIT),
+        _per_unit(
+            "PUT, COPY, POST, LIST requests",
+            usage["s3_put_requests"],
+            "requests",
+            prices["s3_put"],
+            S3_REQUESTS_PER_PRICE_UNIT,
+        ),
+        _per_unit(
+            "GET and other requests", usage["s3_get_requests"], "requests", prices["s3_get"], S3_REQUESTS_PER_PRICE_UNIT
+        ),
     ]
     return _line("s3_requests", components)
 
 
 def _s3_lifecycle(lake, usage, prices):
     if lake["storage_lifecycle_preset"] == "none":
-        return _line("s3_lifecycle", [], enabled=False, reason="storage_lifecycle_preset is none",
-                     main_price=prices["s3_transition_ia"], main_unit="transitions")
+        return _line(
+            "s3_lifecycle",
+            [],
+            enabled=False,
+            reason="storage_lifecycle_preset is none",
+            main_price=prices["s3_transition_ia"],
+            main_unit="transitions",
+        )
     components = [
-        _per_unit("Transitions to Standard-IA", usage["s3_lifecycle_transitions_ia"], "transitions",
-                  prices["s3_transition_ia"], S3_REQUESTS_PER_PRICE_UNIT),
-        _per_unit("Transitions to Glacier Instant Retrieval", usage["s3_lifecycle_transitions_glacier_ir"],
-                  "transitions", prices["s3_transition_glacier_ir"], S3_REQUESTS_PER_PRICE_UNIT),
+        _per_unit(
+            "Transitions to Standard-IA",
+            usage["s3_lifecycle_transitions_ia"],
+            "transitions",
+            prices["s3_transition_ia"],
+            S3_REQUESTS_PER_PRICE_UNIT,
+        ),
+        _per_unit(
+            "Transitions to Glacier Instant Retrieval",
+            usage["s3_lifecycle_transitions_glacier_ir"],
+            "transitions",
+            prices["s3_transition_glacier_ir"],
+            S3_REQUESTS_PER_PRICE_UNIT,
+        ),
     ]
     return _line("s3_lifecycle", components, [f"lifecycle preset {lake['storage_lifecycle_preset']}"])
 
 
 def _glue_catalog_storage(lake, usage, prices):
-    component = _per_unit("Data Catalog objects", usage["glue_catalog_objects"], "objects", prices["glue_catalog_storage"],
-                          GLUE_OBJECTS_PER_PRICE_UNIT, free=GLUE_FREE_OBJECTS, free_label="free")
+    component = _per_unit(
+        "Data Catalog objects",
+        usage["glue_catalog_objects"],
+        "objects",
+        prices["glue_catalog_storage"],
+        GLUE_OBJECTS_PER_PRICE_UNIT,
+        free=GLUE_FREE_OBJECTS,
+        free_label="free",
+    )
     return _line("glue_catalog_storage", [component])
 
 
 def _glue_catalog_requests(lake, usage, prices):
-    component = _per_unit("Data Catalog requests", usage["glue_catalog_requests"], "requests",
-                          prices["glue_catalog_requests"], GLUE_REQUESTS_PER_PRICE_UNIT, free=GLUE_FREE_REQUESTS,
-                          free_label="free")
+    component = _per_unit(
+        "Data Catalog requests",
+        usage["glue_catalog_requests"],
+        "requests",
+        prices["glue_catalog_requests"],
+        GLUE_REQUESTS_PER_PRICE_UNIT,
+        free=GLUE_FREE_REQUESTS,
+        free_label="free",
+    )
     return _line("glue_catalog_requests", [component])
 
 
 def _glue_crawler(lake, usage, prices):
     price = prices["glue_crawler"]
     if not lake["crawl_enabled"]:
-        return _line("glue_crawler", [], enabled=False, reason="crawl_enabled is false", main_price=price, main_unit="DPU-hours")
+        return _line(
+            "glue_crawler", [], enabled=False, reason="crawl_enabled is false", main_price=price, main_unit="DPU-hours"
+        )
     runs, minutes, dpus = usage["crawler_runs_per_month"], usage["crawler_minutes_per_run"], usage["crawler_dpus"]
     seconds = math.ceil(minutes * 60)
     billed_seconds = max(seconds, CRAWLER_MINIMUM_SECONDS) if runs else 0
@@ -947,18 +1009,24 @@ def _glue_crawler(lake, usage, prices):
         f"({fmt_number(seconds)} s run, 600 s minimum) = {fmt_number(dpu_hours)} DPU-hours x "
         f"{fmt_price(_value(price))} = {fmt_usd(cost)}"
     )
-    return _line("glue_crawler", [_component("Crawler DPU-hours", dpu_hours, "DPU-hours", price, 1, dpu_hours, cost, text)])
+    return _line(
+        "glue_crawler", [_component("Crawler DPU-hours", dpu_hours, "DPU-hours", price, 1, dpu_hours, cost, text)]
+    )
 
 
 def _athena(lake, usage, prices):
     price = prices["athena"]
     if not lake["query_enabled"]:
-        return _line("athena", [], enabled=False, reason="query_enabled is false", main_price=price, main_unit="TB scanned")
+        return _line(
+            "athena", [], enabled=False, reason="query_enabled is false", main_price=price, main_unit="TB scanned"
+        )
     if usage[ATHENA_TOTAL_KEY] is not None:
         tb = usage[ATHENA_TOTAL_KEY]
         cost = tb * _value(price)
-        text = (f"{fmt_number(tb)} TB scanned (given as a monthly total: per-query rounding not applied) x "
-                f"{fmt_price(_value(price))} = {fmt_usd(cost)}")
+        text = (
+            f"{fmt_number(tb)} TB scanned (given as a monthly total: per-query rounding not applied) x "
+            f"{fmt_price(_value(price))} = {fmt_usd(cost)}"
+        )
         return _line("athena", [_component("Data scanned", tb, "TB", price, 1, tb, cost, text)])
     queries = usage["athena_queries_per_month"] or 0
     mb = usage["athena_mb_per_query"] or 0
@@ -975,8 +1043,14 @@ def _athena(lake, usage, prices):
 
 def _firehose(lake, usage, prices):
     if not lake["ingest_enabled"]:
-        return _line("firehose", [], enabled=False, reason="ingest_enabled is false",
-                     main_price=prices["firehose_ingest"][0], main_unit="GB ingested")
+        return _line(
+            "firehose",
+            [],
+            enabled=False,
+            reason="ingest_enabled is false",
+            main_price=prices["firehose_ingest"][0],
+            main_unit="GB ingested",
+        )
     if usage[FIREHOSE_TOTAL_KEY] is not None:
         billed_gb = usage[FIREHOSE_TOTAL_KEY]
         basis = f"{fmt_number(billed_gb)} GB (given as billed GB: 5 KB rounding not applied)"
@@ -990,12 +1064,22 @@ def _firehose(lake, usage, prices):
             f"rounded up to a multiple of 5 KB = 5,120 bytes) / 2^30 = {fmt_number(billed_gb)} GB"
         )
     components = []
-    for index, (name, amount, price) in enumerate(tiered(billed_gb, FIREHOSE_TIERS_GB, prices["firehose_ingest"], FIREHOSE_TIER_NAMES)):
+    for index, (name, amount, price) in enumerate(
+        tiered(billed_gb, FIREHOSE_TIERS_GB, prices["firehose_ingest"], FIREHOSE_TIER_NAMES)
+    ):
         cost = amount * _value(price)
         prefix = f"Direct PUT ingestion {basis}; " if index == 0 else ""
         components.append(
-            _component(f"Ingestion, {name}", amount, "GB", price, 1, amount, cost,
-                       f"{prefix}{name}: {fmt_number(amount)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}")
+            _component(
+                f"Ingestion, {name}",
+                amount,
+                "GB",
+                price,
+                1,
+                amount,
+                cost,
+                f"{prefix}{name}: {fmt_number(amount)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}",
+            )
         )
     conversion = usage["firehose_format_conversion"]
     if conversion is None:
@@ -1004,54 +1088,114 @@ def _firehose(lake, usage, prices):
         price = prices["firehose_format_conversion"]
         cost = billed_gb * _value(price)
         components.append(
-            _component("Format conversion", billed_gb, "GB", price, 1, billed_gb, cost,
-                       f"format conversion on the same billed {fmt_number(billed_gb)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}")
+            _component(
+                "Format conversion",
+                billed_gb,
+                "GB",
+                price,
+                1,
+                billed_gb,
+                cost,
+                f"format conversion on the same billed {fmt_number(billed_gb)} GB x {fmt_price(_value(price))} = "
+                f"{fmt_usd(cost)}",
+            )
         )
     return _line("firehose", components)
 
 
 def _kms(lake, usage, prices):
     if not lake["encryption_enabled"]:
-        return _line("kms", [], enabled=False, reason="encryption_enabled is false (SSE-S3, no customer key)",
-                     main_price=prices["kms_key"], main_unit="key-months")
+        return _line(
+            "kms",
+            [],
+            enabled=False,
+            reason="encryption_enabled is false (SSE-S3, no customer key)",
+            main_price=prices["kms_key"],
+            main_unit="key-months",
+        )
     key_price = prices["kms_key"]
     keys = 1
     key_cost = keys * _value(key_price)
     components = [
-        _component("Customer-managed key", keys, "key-months", key_price, 1, keys, key_cost,
-                   f"{keys} key x {fmt_price(_value(key_price))} per key-month = {fmt_usd(key_cost)}"),
-        _per_unit("Requests", usage["kms_requests_per_month"], "requests", prices["kms_requests"],
-                  KMS_REQUESTS_PER_PRICE_UNIT, free=KMS_FREE_REQUESTS, free_label="free"),
+        _component(
+            "Customer-managed key",
+            keys,
+            "key-months",
+            key_price,
+            1,
+            keys,
+            key_cost,
+            f"{keys} key x {fmt_price(_value(key_price))} per key-month = {fmt_usd(key_cost)}",
+        ),
+        _per_unit(
+            "Requests",
+            usage["kms_requests_per_month"],
+            "requests",
+            prices["kms_requests"],
+            KMS_REQUESTS_PER_PRICE_UNIT,
+            free=KMS_FREE_REQUESTS,
+            free_label="free",
+        ),
     ]
-    return _line("kms", components, ["the 20,000 free requests are per account across regions; counted here for the lake"])
+    return _line(
+        "kms", components, ["the 20,000 free requests are per account across regions; counted here for the lake"]
+    )
 
 
 def _vpc_endpoints(lake, usage, prices):
     hour_price = prices["vpce_hour"]
     if not lake["network_enabled"]:
-        return _line("vpc_endpoints", [], enabled=False, reason="network_enabled is false",
-                     main_price=hour_price, main_unit="endpoint-AZ-hours")
+        return _line(
+            "vpc_endpoints",
+            [],
+            enabled=False,
+            reason="network_enabled is false",
+            main_price=hour_price,
+            main_unit="endpoint-AZ-hours",
+        )
     interface = lake["network_interface_services"]
     gateway = lake["network_gateway_services"]
     azs = len(lake["network_subnet_ids"])
     if interface and not azs:
-        raise PricingError("network_enabled is true but network_subnet_ids is empty: interface endpoints need "
-                           "one subnet per Availability Zone")
+        raise PricingError(
+            "network_enabled is true but network_subnet_ids is empty: interface endpoints need "
+            "one subnet per Availability Zone"
+        )
     hours = len(interface) * azs * HOURS_PER_MONTH
     hour_cost = hours * _value(hour_price)
     components = [
-        _component("Interface endpoint hours", hours, "endpoint-AZ-hours", hour_price, 1, hours, hour_cost,
-                   f"{len(interface)} interface endpoints ({', '.join(interface) or 'none'}) x {azs} AZs x "
-                   f"{HOURS_PER_MONTH} h = {fmt_number(hours)} endpoint-AZ-hours x {fmt_price(_value(hour_price))} = "
-                   f"{fmt_usd(hour_cost)}")
+        _component(
+            "Interface endpoint hours",
+            hours,
+            "endpoint-AZ-hours",
+            hour_price,
+            1,
+            hours,
+            hour_cost,
+            f"{len(interface)} interface endpoints ({', '.join(interface) or 'none'}) x {azs} AZs x "
+            f"{HOURS_PER_MONTH} h = {fmt_number(hours)} endpoint-AZ-hours x {fmt_price(_value(hour_price))} = "
+            f"{fmt_usd(hour_cost)}",
+        )
     ]
     gb = usage["vpc_endpoint_gb_processed"] if interface else 0
-    for index, (name, amount, price) in enumerate(tiered(gb, VPCE_DATA_TIERS_GB, prices["vpce_data"], VPCE_DATA_TIER_NAMES)):
+    for index, (name, amount, price) in enumerate(
+        tiered(gb, VPCE_DATA_TIERS_GB, prices["vpce_data"], VPCE_DATA_TIER_NAMES)
+    ):
         cost = amount * _value(price)
-        prefix = f"data processed by the region's interface endpoints together {fmt_number(gb)} GB; " if index == 0 else ""
+        prefix = (
+            f"data processed by the region's interface endpoints together {fmt_number(gb)} GB; " if index == 0 else ""
+        )
         components.append(
-            _component(f"Data processed, {name}", amount, "GB", price, 1, amount, cost,
-                       f"{prefix}{name}: {fmt_number(amount)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}")
+            _component(
+                f"Data processed, {name}",
+                amount,
+                "GB",
+                price,
+                1,
+                amount,
+                cost,
+                f"{prefix}{name}: {fmt_number(amount)} GB x {fmt_price(_value(price))} = {fmt_usd(cost)}",
+            )
         )
     notes = []
     if gateway:
@@ -1085,18 +1229,31 @@ def _flatten(prices):
 
 def price_table_summary(region, prices):
     """Date, sources (URL and read date) and every price that is not confirmed for the region."""
-    used = sorted({price["source"] for _, price in _flatten(prices)})
+    used = sorted({price["source"] for _key, price in _flatten(prices)})
     sources = []
     for source_id in used:
         if source_id == "aws-price-list-api":
-            read_on = sorted({price["read_on"] for _, price in _flatten(prices) if price["source"] == source_id})
-            sources.append({"id": source_id, "url": "AWS Price List API (pricing:GetProducts)",
-                            "official": "https://aws.amazon.com/pricing/", "read_on": ", ".join(read_on),
-                            "says": f"prices of {region} fetched from the Price List API"})
+            read_on = sorted({price["read_on"] for _key, price in _flatten(prices) if price["source"] == source_id})
+            sources.append(
+                {
+                    "id": source_id,
+                    "url": "AWS Price List API (pricing:GetProducts)",
+                    "official": "https://aws.amazon.com/pricing/",
+                    "read_on": ", ".join(read_on),
+                    "says": f"prices of {region} fetched from the Price List API",
+                }
+            )
             continue
         source = SOURCES[source_id]
-        sources.append({"id": source_id, "url": source["url"], "official": source["official"],
-                        "read_on": source["read_on"], "says": source["says"]})
+        sources.append(
+            {
+                "id": source_id,
+                "url": source["url"],
+                "official": source["official"],
+                "read_on": source["read_on"],
+                "says": source["says"],
+            }
+        )
     unconfirmed = [
         f"{key} {fmt_price(price['value'])} ({price['unit']}): {price['status']} - {price['note']}"
         for key, price in _flatten(prices)
@@ -1153,9 +1310,11 @@ def diff_estimates(current, proposed):
         after = proposed_lines[line["service"]]["monthly_usd"]
         delta = round(after - before, 2)
         sign = "+" if delta > 0 else "-" if delta < 0 else "="
-        rows.append({"service": line["service"], "sign": sign, "current_usd": before, "proposed_usd": after,
-                     "delta_usd": delta})
-        text.append(f"{sign} {line['service']:<22} {fmt_usd(before):>14} -> {fmt_usd(after):>14}  ({'+' if delta >= 0 else '-'}{fmt_usd(abs(delta))})")
+        rows.append(
+            {"service": line["service"], "sign": sign, "current_usd": before, "proposed_usd": after, "delta_usd": delta}
+        )
+        change = ("+" if delta >= 0 else "-") + fmt_usd(abs(delta))
+        text.append(f"{sign} {line['service']:<22} {fmt_usd(before):>14} -> {fmt_usd(after):>14}  ({change})")
     delta_total = round(proposed["total_usd"] - current["total_usd"], 2)
     sign = "+" if delta_total > 0 else "-" if delta_total < 0 else "="
     text.append(
@@ -1216,8 +1375,10 @@ def render_table(estimates):
     rows.append(f"{'total per month':<{width}}" + "".join(f"{fmt_usd(est['total_usd']):>{col}}" for est in estimates))
     first = estimates[0]["price_table"]
     regions = sorted({est["region"] for est in estimates})
-    rows.append(f"region {', '.join(regions)}; prices read {first['date']}; "
-                f"{len(first['unconfirmed'])} prices not confirmed for the region (see price_table.unconfirmed)")
+    rows.append(
+        f"region {', '.join(regions)}; prices read {first['date']}; "
+        f"{len(first['unconfirmed'])} prices not confirmed for the region (see price_table.unconfirmed)"
+    )
     return rows
 
 
@@ -1271,7 +1432,7 @@ def _paid_dimensions(product):
             begin = float(dimension.get("beginRange", "0"))
             dimensions.append((begin, usd))
     dimensions.sort()
-    return [usd for _, usd in dimensions if usd > 0]
+    return [usd for _begin, usd in dimensions if usd > 0]
 
 
 def fetch_price_list(client, region):
@@ -1313,8 +1474,14 @@ def apply_fresh_prices(region, fetched, fetched_at):
 
 
 def _fresh(value, unit, fetched_at):
-    return {"value": value, "unit": unit, "source": "aws-price-list-api", "status": PRICE_LIST_API,
-            "note": f"fetched {fetched_at}", "read_on": fetched_at}
+    return {
+        "value": value,
+        "unit": unit,
+        "source": "aws-price-list-api",
+        "status": PRICE_LIST_API,
+        "note": f"fetched {fetched_at}",
+        "read_on": fetched_at,
+    }
 
 
 def fresh_price_table(region, cache_path, ttl_hours, client_factory, now=None):

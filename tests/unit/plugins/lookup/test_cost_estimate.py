@@ -70,7 +70,9 @@ def test_region_option_wins_over_datalake_region(lookup):
 
 def test_usage_overrides(lookup):
     result = lookup.run(["light"], variables={}, usage={"s3_standard_gb": 60 * 1024, "s3_access_logs_gb": 0})[0]
-    assert service(result, "s3_storage")["monthly_usd"] == pytest.approx(0.023 * 50 * 1024 + 0.022 * 10 * 1024, abs=0.005)
+    assert service(result, "s3_storage")["monthly_usd"] == pytest.approx(
+        0.023 * 50 * 1024 + 0.022 * 10 * 1024, abs=0.005
+    )
 
 
 def test_unknown_usage_key_fails_naming_it(lookup):
@@ -110,12 +112,16 @@ def test_budget_guard_fails_with_the_biggest_lines(lookup):
 
 
 def test_budget_guard_passes_under_budget_and_without_budget(lookup):
-    assert lookup.run(["light"], variables={}, budget_usd=5)[0]["total_usd"] == pytest.approx(LIGHT_DEFAULT_TOTAL, abs=0.005)
+    assert lookup.run(["light"], variables={}, budget_usd=5)[0]["total_usd"] == pytest.approx(
+        LIGHT_DEFAULT_TOTAL, abs=0.005
+    )
     assert lookup.run(["light"], variables={}, budget_usd=None)[0]["total_usd"] > 0
 
 
 def test_diff_against_a_proposed_configuration(lookup):
-    result = lookup.run(["medium"], variables={}, proposed={"ingest_enabled": True, "ingest_format_conversion": True})[0]
+    result = lookup.run(["medium"], variables={}, proposed={"ingest_enabled": True, "ingest_format_conversion": True})[
+        0
+    ]
     gb = 100_000_000 * 5120 / 2**30  # medium: 100M records of 2,000 bytes, billed 5 KB each
     rows = {row["service"]: row for row in result["diff"]["lines"]}
     assert rows["firehose"]["sign"] == "+"
@@ -150,8 +156,9 @@ def test_fresh_prices_use_the_price_list_api_and_the_cache(lookup, tmp_path, mon
         return client
 
     monkeypatch.setattr(boto3, "client", fake_client)
-    athena = json.dumps({"terms": {"OnDemand": {"T": {"priceDimensions": {
-        "D": {"beginRange": "0", "pricePerUnit": {"USD": "6.25"}}}}}}})
+    athena = json.dumps(
+        {"terms": {"OnDemand": {"T": {"priceDimensions": {"D": {"beginRange": "0", "pricePerUnit": {"USD": "6.25"}}}}}}}
+    )
     cache = tmp_path / "prices.json"
     with Stubber(client) as stub:
         for key, (service_code, _suffix, _factor) in pricing.FRESH_PRICE_KEYS.items():

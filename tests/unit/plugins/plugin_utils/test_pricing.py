@@ -127,7 +127,9 @@ def test_glue_catalog_storage_first_million_objects_free(objects, expected):
     assert result["monthly_usd"] == pytest.approx(expected, abs=0.005)
 
 
-@pytest.mark.parametrize("requests, expected", [(800_000, 0.0), (3_000_000, (3_000_000 - 1_000_000) / 1_000_000 * 1.00)])
+@pytest.mark.parametrize(
+    "requests, expected", [(800_000, 0.0), (3_000_000, (3_000_000 - 1_000_000) / 1_000_000 * 1.00)]
+)
 def test_glue_catalog_requests_first_million_free(requests, expected):
     result = cost("glue_catalog_requests", zero_usage(glue_catalog_requests=requests))
     assert result["monthly_usd"] == pytest.approx(expected, abs=0.005)
@@ -262,15 +264,22 @@ def test_kms_not_billed_without_a_customer_key():
 
 
 def test_interface_endpoints_per_endpoint_per_az_hour_730_hours():
-    config = {"network_enabled": True, "network_subnet_ids": ["subnet-a", "subnet-b"],
-              "network_interface_services": ["glue", "athena", "kms", "firehose", "sts"]}
+    config = {
+        "network_enabled": True,
+        "network_subnet_ids": ["subnet-a", "subnet-b"],
+        "network_interface_services": ["glue", "athena", "kms", "firehose", "sts"],
+    }
     result = cost("vpc_endpoints", zero_usage(vpc_endpoint_gb_processed=0), **config)
     assert result["quantity"] == 5 * 2 * 730
     assert result["monthly_usd"] == pytest.approx(5 * 2 * 730 * 0.01, abs=0.005)
 
 
 def test_interface_endpoint_data_processing_tiers_summed_over_the_region():
-    config = {"network_enabled": True, "network_subnet_ids": ["a", "b", "c"], "network_interface_services": ["glue", "sts"]}
+    config = {
+        "network_enabled": True,
+        "network_subnet_ids": ["a", "b", "c"],
+        "network_interface_services": ["glue", "sts"],
+    }
     gb = 2 * 1024 * 1024  # 2 PB processed by both endpoints together
     result = cost("vpc_endpoints", zero_usage(vpc_endpoint_gb_processed=gb), **config)
     expected = 2 * 3 * 730 * 0.01 + 0.01 * 1024 * 1024 + 0.006 * 1024 * 1024
@@ -278,8 +287,12 @@ def test_interface_endpoint_data_processing_tiers_summed_over_the_region():
 
 
 def test_gateway_endpoints_are_free():
-    config = {"network_enabled": True, "network_subnet_ids": ["a", "b"], "network_interface_services": [],
-              "network_gateway_services": ["s3"]}
+    config = {
+        "network_enabled": True,
+        "network_subnet_ids": ["a", "b"],
+        "network_interface_services": [],
+        "network_gateway_services": ["s3"],
+    }
     result = cost("vpc_endpoints", zero_usage(vpc_endpoint_gb_processed=500), **config)
     assert result["monthly_usd"] == 0
     assert any("gateway endpoints (s3) are free" in note for note in result["notes"])
@@ -291,7 +304,11 @@ def test_interface_endpoints_need_subnets():
 
 
 def test_eu_central_1_interface_endpoint_hour():
-    config = {"network_enabled": True, "network_subnet_ids": ["a", "b", "c"], "network_interface_services": ["glue", "athena"]}
+    config = {
+        "network_enabled": True,
+        "network_subnet_ids": ["a", "b", "c"],
+        "network_interface_services": ["glue", "athena"],
+    }
     result = cost("vpc_endpoints", zero_usage(vpc_endpoint_gb_processed=100), region="eu-central-1", **config)
     assert result["monthly_usd"] == pytest.approx(2 * 3 * 730 * 0.012 + 100 * 0.01, abs=0.005)
 
@@ -309,20 +326,21 @@ def test_lake_formation_is_free():
 
 def test_light_scenario_total_from_published_prices():
     # light: 100 GB + 1 GB logs, 100k PUT, 1M GET, 1,000 queries x 50 MB; default configuration (query on).
-    expected = (
-        0.023 * 101
-        + 100_000 / 1000 * 0.005
-        + 1_000_000 / 1000 * 0.0004
-        + 1000 * 50 / (1024 * 1024) * 5.00
-    )
+    expected = 0.023 * 101 + 100_000 / 1000 * 0.005 + 1_000_000 / 1000 * 0.0004 + 1000 * 50 / (1024 * 1024) * 5.00
     result = pricing.estimate({}, pricing.resolve_usage("light"), scenario="light")
     assert result["total_usd"] == pytest.approx(expected, abs=0.005)
     assert [item["service"] for item in result["lines"]] == list(pricing.LINE_ORDER)
 
 
 def test_medium_scenario_everything_on_from_published_prices():
-    config = {"crawl_enabled": True, "ingest_enabled": True, "ingest_format_conversion": True,
-              "encryption_enabled": True, "network_enabled": True, "network_subnet_ids": ["a", "b"]}
+    config = {
+        "crawl_enabled": True,
+        "ingest_enabled": True,
+        "ingest_format_conversion": True,
+        "encryption_enabled": True,
+        "network_enabled": True,
+        "network_subnet_ids": ["a", "b"],
+    }
     firehose_gb = 100_000_000 * 5120 / 2**30  # 2,000-byte records billed as 5 KB
     expected = {
         "s3_storage": 0.023 * (5120 + 50) + 0.0125 * 10240 + 0.004 * 20480,
@@ -343,8 +361,13 @@ def test_medium_scenario_everything_on_from_published_prices():
 
 
 def test_every_line_has_quantity_unit_price_and_arithmetic():
-    config = {"crawl_enabled": True, "ingest_enabled": True, "encryption_enabled": True, "network_enabled": True,
-              "network_subnet_ids": ["a"]}
+    config = {
+        "crawl_enabled": True,
+        "ingest_enabled": True,
+        "encryption_enabled": True,
+        "network_enabled": True,
+        "network_subnet_ids": ["a"],
+    }
     result = pricing.estimate(config, pricing.resolve_usage("medium"))
     for item in result["lines"]:
         assert set(item) >= {"quantity", "unit", "unit_price_usd", "monthly_usd", "arithmetic"}
@@ -451,7 +474,9 @@ def test_both_forms_in_overrides_are_an_error():
 
 
 def test_merge_usage_lets_a_later_form_replace_the_earlier_one():
-    merged = pricing.merge_usage({"athena_queries_per_month": 5, "athena_mb_per_query": 1}, {"athena_tb_scanned_per_month": 2})
+    merged = pricing.merge_usage(
+        {"athena_queries_per_month": 5, "athena_mb_per_query": 1}, {"athena_tb_scanned_per_month": 2}
+    )
     assert merged == {"athena_tb_scanned_per_month": 2}
 
 
@@ -516,8 +541,12 @@ def product(usagetype, *dimensions):
         f"SKU.TERM.{i}": {"beginRange": str(begin), "endRange": "Inf", "pricePerUnit": {"USD": str(usd)}, "unit": "x"}
         for i, (begin, usd) in enumerate(dimensions)
     }
-    return json.dumps({"product": {"attributes": {"usagetype": usagetype}},
-                       "terms": {"OnDemand": {"SKU.TERM": {"priceDimensions": dims}}}})
+    return json.dumps(
+        {
+            "product": {"attributes": {"usagetype": usagetype}},
+            "terms": {"OnDemand": {"SKU.TERM": {"priceDimensions": dims}}},
+        }
+    )
 
 
 FRESH_RESPONSES = {
