@@ -611,7 +611,8 @@ class CallbackModule(CallbackBase):
                 continue
             # core strips `failed` from a task's own result (the event says it); loop items keep theirs
             item_failed = bool(item.get("failed")) if looped else (failed or unreachable)
-            if self._is_resource_module(module) and (item_failed or resource_key(item) is not None):
+            # a no_log result is censored: it cannot say whether it is a resource, so its status is kept
+            if self._is_resource_module(module) and (item_failed or no_log or resource_key(item) is not None):
                 if no_log:
                     entry = {
                         "module": module, "task": task_name, "host": host, "resource_type": None, "name": None,
@@ -693,4 +694,3 @@ class CallbackModule(CallbackBase):
             self._warn(f"run {record['run_id']} not fully written to {where} within {timeout:g} s; S3 records stay "
                        f"in the spool directory and are sent by a later run")
         self._flush_warnings()
-

@@ -49,7 +49,7 @@ SECRET_KEY_PATTERNS = (
 # String values that are secrets whatever their key.
 SECRET_VALUE_PATTERNS = (
     r"\b(AKIA|ASIA)[A-Z0-9]{16}\b",  # AWS access key ids
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    r"(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)",  # the whole block
 )
 
 # Known secrets shorter than this are only redacted where a whole value equals them; longer ones also inside
@@ -141,17 +141,12 @@ class Redactor:
         key = str(key)
         return key in self.secret_keys or any(p.search(key) for p in self.key_patterns)
 
-    def _value_is_secret(self, text):
-        if text in self.secrets:
-            return True
-        return any(p.search(text) for p in self.value_patterns)
-
     def scrub_text(self, text):
         """Redact known secrets inside a string (a message, a name); the rest of the text is kept."""
         text = str(text)
         if text == MARKER:
             return text
-        if self._value_is_secret(text):
+        if text in self.secrets:
             return MARKER
         for secret in sorted(self.secrets, key=len, reverse=True):
             if len(secret) >= MIN_SUBSTRING_SECRET and secret in text:

@@ -284,7 +284,7 @@ class S3Store:
         and the final record reports its own problems."""
         self.spool.write(self.destination, record)
         steps = (
-            ("sending earlier records", self.flush),
+            ("sending earlier records", lambda: self.flush(exclude=(record["run_id"],))),
             ("recovering interrupted runs", self.recover),
             ("writing the running marker", lambda: self._put_marker(record)),
         )
@@ -329,12 +329,14 @@ class S3Store:
             return [f"sending earlier records skipped: {e}"]
         return []
 
-    def flush(self, now=None, me=None):
+    def flush(self, now=None, me=None, exclude=()):
         """Send spooled records of finished or dead runs; returns the run ids sent. Stops at the first error
         (raised as StoreError) so that an unreachable store costs one timeout, not one per record."""
         now = now or utcnow()
         sent = []
         for record in list(self.spool.entries(self.destination)):
+            if record.get("run_id") in exclude:
+                continue
             if record.get("outcome") == "running":
                 if not process_gone(record, self.stale_after, now=now, me=me):
                     continue
@@ -430,4 +432,3 @@ class S3Store:
         for record in self.iter_runs(lake=lake, mode="deploy", outcome="success"):
             return record
         return None
-

@@ -320,4 +320,3 @@ class SQLiteStore:
         for record in self.iter_runs(lake=lake, mode="deploy", outcome="success"):
             return record
         return None
-

@@ -76,9 +76,10 @@ class BackgroundWriter:
     """Runs store I/O on one daemon thread so that the playbook never waits for it mid-run.
 
     Jobs run in order. A job's failure becomes a warning message (``take_warnings``), never an exception in
-    the playbook; a list of strings a job returns is kept as notes (``take_notes``), shown in verbose mode. ``checkpoint`` keeps only the newest pending progress save. ``drain(timeout)`` waits for the
-    queue to empty, at most ``timeout`` seconds; the thread is a daemon, so a hung call cannot keep
-    ansible-playbook alive after that.
+    the playbook; a list of strings a job returns is kept as notes (``take_notes``), shown in verbose mode.
+    ``checkpoint`` keeps only the newest pending progress save. ``drain(timeout)`` waits for the queue to
+    empty, at most ``timeout`` seconds; the thread is a daemon, so a hung call cannot keep ansible-playbook
+    alive after that.
     """
 
     def __init__(self, name="deployment-history-writer"):
@@ -206,8 +207,8 @@ TABLE_COLUMNS = (
 
 def format_table(records):
     """Text lines of a table of runs (newest first), for the history playbook."""
-    rows = [[_cell(get(record)) for _, get in TABLE_COLUMNS] for record in records]
-    headers = [name for name, _ in TABLE_COLUMNS]
+    rows = [[_cell(column[1](record)) for column in TABLE_COLUMNS] for record in records]
+    headers = [column[0] for column in TABLE_COLUMNS]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()
     lines = [line, "  ".join("-" * w for w in widths)]
