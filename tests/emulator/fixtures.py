@@ -68,12 +68,13 @@ class PlaybookRun:
         self.output = output
 
     def tasks(self):
-        """{task name: result on localhost} from the ansible.posix.json callback output."""
+        """{task name: result} from the ansible.posix.json callback output; role tasks are named without their
+        ``role : `` prefix; with several hosts, the last host's result."""
         results = {}
         for play in (self.output or {}).get("plays", []):
             for task in play["tasks"]:
                 for host_result in task["hosts"].values():
-                    results[task["task"]["name"]] = host_result
+                    results[task["task"]["name"].split(" : ", 1)[-1]] = host_result
         return results
 
     @property

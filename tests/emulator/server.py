@@ -130,6 +130,13 @@ class Emulator:
                     raise
                 time.sleep(0.05)
 
+    def client(self, service, region="us-east-1"):
+        """A boto3 client for ``service`` pointed at this emulator, with the test credentials."""
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name=region, aws_access_key_id="testing",
+                            aws_secret_access_key="testing")
+
     def reset(self):
         """Clear every service's state and the recorded calls."""
         _request(self.url + "/_emulator/reset", "POST")

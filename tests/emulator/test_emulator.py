@@ -18,8 +18,7 @@ from server import Emulator
 
 
 def client(aws, service):
-    return boto3.client(service, endpoint_url=aws.url, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
+    return aws.client(service)
 
 
 def test_listens_on_loopback_only(aws):
