@@ -316,8 +316,10 @@ def _never_raise(method):
             # A callback exception would be shown as an error for every event; the history must never get in
             # the way of a deploy, so any failure here disables recording for the rest of the run.
             self._broken = True
-            self._warn(f"deployment history disabled for this run after an internal error in {method.__name__}: "
-                       f"{type(e).__name__}: {self._redactor.scrub_text(str(e)) if self._redactor else ''}")
+            self._warn(
+                f"deployment history disabled for this run after an internal error in {method.__name__}: "
+                f"{type(e).__name__}: {self._redactor.scrub_text(str(e)) if self._redactor else ''}"
+            )
             return None
 
     return wrapper
@@ -376,7 +378,10 @@ class CallbackModule(CallbackBase):
         host = None
         inventory = getattr(manager, "_inventory", None)  # no public accessor; ARA reads it the same way
         if inventory is not None:
-            hosts = inventory.get_hosts(play.hosts)
+            try:
+                hosts = inventory.get_hosts(play.hosts)
+            except AnsibleError:
+                hosts = []  # play-level variables only
             host = hosts[0] if hosts else None
         return manager.get_vars(play=play, host=host, include_hostvars=False)
 
@@ -491,13 +496,27 @@ class CallbackModule(CallbackBase):
         data_bucket = self._template(play, variables, variables.get("storage_data_bucket"))
         region = self._template(play, variables, variables.get("datalake_region"))
         user_agent = f"deltalake.aws/{self._record.get('collection_version')} deployment_history"
-        options = {name: self._opt(name) for name in (
-            "db_path", "s3_bucket", "s3_prefix", "s3_region", "s3_endpoint_url", "s3_profile", "spool_dir", "stale_after")}
+        options = {
+            name: self._opt(name)
+            for name in (
+                "db_path",
+                "s3_bucket",
+                "s3_prefix",
+                "s3_region",
+                "s3_endpoint_url",
+                "s3_profile",
+                "spool_dir",
+                "stale_after",
+            )
+        }
         self._stores = []
         for backend in self._backends:
             try:
-                self._stores.append(make_store(backend, options, lake=lake, data_bucket=data_bucket, region=region,
-                                               user_agent=user_agent))
+                self._stores.append(
+                    make_store(
+                        backend, options, lake=lake, data_bucket=data_bucket, region=region, user_agent=user_agent
+                    )
+                )
             except (StoreError, ValueError) as e:
                 self._warn(f"{backend} backend not used: {e}")
         if begin:
@@ -528,8 +547,10 @@ class CallbackModule(CallbackBase):
         if changes:
             self._display.display(render_config_changes(lake, changes, previous), color=C.COLOR_CHANGED, stderr=True)
         else:
-            self._display.v(f"deltalake.aws.deployment_history: lake {lake!r} configuration unchanged since run "
-                            f"{previous.get('run_id')}")
+            self._display.v(
+                f"deltalake.aws.deployment_history: lake {lake!r} configuration unchanged since run "
+                f"{previous.get('run_id')}"
+            )
 
     def _snapshot(self):
         record = copy.deepcopy(self._record)
@@ -538,7 +559,9 @@ class CallbackModule(CallbackBase):
         record["failed_tasks"] = self._redactor.scrub(record["failed_tasks"])
         record["summary"] = summarize_resources(record["resources"])
         # the configuration is stored with the final record only, when every secret of the run is known
-        record["config_changes"] = None if record["config_changes"] is None else [c["key"] for c in record["config_changes"]]
+        record["config_changes"] = (
+            None if record["config_changes"] is None else [c["key"] for c in record["config_changes"]]
+        )
         return record
 
     def _begin(self):
@@ -615,22 +638,41 @@ class CallbackModule(CallbackBase):
             if self._is_resource_module(module) and (item_failed or no_log or resource_key(item) is not None):
                 if no_log:
                     entry = {
-                        "module": module, "task": task_name, "host": host, "resource_type": None, "name": None,
-                        "arn": None, "changed": bool(item.get("changed")), "failed": item_failed,
-                        "ignored": bool(ignored and item_failed), "message": MARKER if item_failed else None,
-                        "changed_fields": None, "no_log": True,
+                        "module": module,
+                        "task": task_name,
+                        "host": host,
+                        "resource_type": None,
+                        "name": None,
+                        "arn": None,
+                        "changed": bool(item.get("changed")),
+                        "failed": item_failed,
+                        "ignored": bool(ignored and item_failed),
+                        "message": MARKER if item_failed else None,
+                        "changed_fields": None,
+                        "no_log": True,
                     }
                 else:
-                    entry = resource_entry(module, task_name, host, dict(item, failed=item_failed), task_args=task_args,
-                                           ignored=ignored)
+                    entry = resource_entry(
+                        module, task_name, host, dict(item, failed=item_failed), task_args=task_args, ignored=ignored
+                    )
                 self._record["resources"].append(self._redactor.scrub(entry))
                 self._dirty = True
             elif item_failed:
-                message = MARKER if no_log else truncate(item.get("msg") or ("host unreachable" if unreachable else None))
-                self._record["failed_tasks"].append(self._redactor.scrub({
-                    "task": task_name, "module": module, "host": host, "message": message,
-                    "ignored": bool(ignored), "unreachable": unreachable,
-                }))
+                message = (
+                    MARKER if no_log else truncate(item.get("msg") or ("host unreachable" if unreachable else None))
+                )
+                self._record["failed_tasks"].append(
+                    self._redactor.scrub(
+                        {
+                            "task": task_name,
+                            "module": module,
+                            "host": host,
+                            "message": message,
+                            "ignored": bool(ignored),
+                            "unreachable": unreachable,
+                        }
+                    )
+                )
                 self._dirty = True
 
     @_never_raise
@@ -686,11 +728,14 @@ class CallbackModule(CallbackBase):
         for store in self._stores:
             self._writer.submit(f"writing run {record['run_id']} to {store.describe()}", store.finish_run, record)
             if retention_days or retention_runs:
-                self._writer.submit(f"pruning {store.describe()}", store.prune, retention_days, retention_runs,
-                                    record.get("lake"))
+                self._writer.submit(
+                    f"pruning {store.describe()}", store.prune, retention_days, retention_runs, record.get("lake")
+                )
         timeout = float(self._opt("flush_timeout") or 0)
         if not self._writer.drain(timeout):
             where = ", ".join(s.describe() for s in self._stores)
-            self._warn(f"run {record['run_id']} not fully written to {where} within {timeout:g} s; S3 records stay "
-                       f"in the spool directory and are sent by a later run")
+            self._warn(
+                f"run {record['run_id']} not fully written to {where} within {timeout:g} s; S3 records stay "
+                f"in the spool directory and are sent by a later run"
+            )
         self._flush_warnings()

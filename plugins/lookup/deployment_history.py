@@ -138,7 +138,7 @@ EXAMPLES = r"""
 
 - name: Read one run in full from the lake's bucket
   ansible.builtin.debug:
-    msg: "{{ lookup('deltalake.aws.deployment_history', 'run', run_id='20250131T120000Z-1a2b3c4d', backend='s3', lake='acme') }}"
+    msg: "{{ lookup('deltalake.aws.deployment_history', 'run', run_id=history_run_id, backend='s3', lake='acme') }}"
 """
 
 RETURN = r"""
@@ -180,8 +180,19 @@ class LookupModule(LookupBase):
         if limit is None or int(limit) < 0:
             raise AnsibleLookupError("limit must be 0 (all) or a positive number")
         limit = int(limit)
-        options = {name: self.get_option(name) for name in (
-            "db_path", "s3_bucket", "s3_prefix", "s3_region", "s3_endpoint_url", "s3_profile", "spool_dir", "stale_after")}
+        options = {
+            name: self.get_option(name)
+            for name in (
+                "db_path",
+                "s3_bucket",
+                "s3_prefix",
+                "s3_region",
+                "s3_endpoint_url",
+                "s3_profile",
+                "spool_dir",
+                "stale_after",
+            )
+        }
         try:
             store = make_store(backend, options, lake=lake)
         except (StoreError, ValueError) as e:

@@ -49,7 +49,17 @@ CONFIG_EXCLUDED = ("datalake_cost_estimate",)
 
 # Keys of a module result that are never a resource.
 _NOT_RESOURCE_KEYS = frozenset(
-    ("invocation", "diff", "ansible_facts", "results", "item", "warnings", "deprecations", "exception", "_ansible_no_log")
+    (
+        "invocation",
+        "diff",
+        "ansible_facts",
+        "results",
+        "item",
+        "warnings",
+        "deprecations",
+        "exception",
+        "_ansible_no_log",
+    )
 )
 MESSAGE_LIMIT = 1000
 _VALUE_LIMIT = 120
@@ -410,7 +420,7 @@ def playbook_name(path):
     parts = os.path.abspath(path).split(os.sep)
     if "ansible_collections" in parts:
         index = len(parts) - 1 - parts[::-1].index("ansible_collections")
-        rest = parts[index + 1:]
+        rest = parts[index + 1 :]
         if len(rest) >= 4 and rest[2] == "playbooks":
             name = os.path.splitext(os.sep.join(rest[3:]))[0].replace(os.sep, ".")
             return f"{rest[0]}.{rest[1]}.{name}"
@@ -420,8 +430,22 @@ def playbook_name(path):
 def summarize(record):
     """The record without its bulky parts (configuration, resources), for listings."""
     keep = (
-        "run_id", "started_at", "ended_at", "duration_seconds", "playbook", "mode", "check_mode", "outcome",
-        "user", "controller", "collection_version", "lake", "config_hash", "summary", "drift", "awx",
+        "run_id",
+        "started_at",
+        "ended_at",
+        "duration_seconds",
+        "playbook",
+        "mode",
+        "check_mode",
+        "outcome",
+        "user",
+        "controller",
+        "collection_version",
+        "lake",
+        "config_hash",
+        "summary",
+        "drift",
+        "awx",
     )
     summary = {key: record.get(key) for key in keep}
     summary["config_changes"] = [c["key"] for c in record.get("config_changes") or []]

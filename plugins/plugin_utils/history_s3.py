@@ -197,12 +197,20 @@ class S3Store:
         try:
             return getattr(self.client, method)(**kwargs)
         except errors as e:
-            raise StoreError(f"could not {what} (s3://{self.bucket}/{kwargs.get('Key', self.prefix)}): {error_text(e)}") from e
+            raise StoreError(
+                f"could not {what} (s3://{self.bucket}/{kwargs.get('Key', self.prefix)}): {error_text(e)}"
+            ) from e
 
     def _put_marker(self, record):
         body = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-        self._call("write the running marker", "put_object", Bucket=self.bucket, Key=self.marker_key(record["run_id"]),
-                   Body=body.encode("utf-8"), ContentType="application/json")
+        self._call(
+            "write the running marker",
+            "put_object",
+            Bucket=self.bucket,
+            Key=self.marker_key(record["run_id"]),
+            Body=body.encode("utf-8"),
+            ContentType="application/json",
+        )
 
     def _delete_marker(self, run_id):
         self._call("delete the running marker", "delete_object", Bucket=self.bucket, Key=self.marker_key(run_id))
@@ -382,14 +390,22 @@ class S3Store:
         for index, key in enumerate(keys):
             run_id = self._run_id(key) or ""
             started = run_started(run_id)
-            too_old = retention_days and started is not None and (now - started).total_seconds() > float(retention_days) * 86400
+            too_old = (
+                retention_days
+                and started is not None
+                and (now - started).total_seconds() > float(retention_days) * 86400
+            )
             too_many = retention_runs and index >= int(retention_runs)
             if too_old or too_many:
                 doomed.append(key)
         for start in range(0, len(doomed), 1000):
-            batch = doomed[start:start + 1000]
-            self._call("prune the history", "delete_objects", Bucket=self.bucket,
-                       Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+            batch = doomed[start : start + 1000]
+            self._call(
+                "prune the history",
+                "delete_objects",
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
+            )
         return [self._run_id(k) for k in doomed]
 
     def iter_runs(self, lake=None, mode=None, outcome=None, drift=None, now=None, me=None):
@@ -410,7 +426,11 @@ class S3Store:
             record = self._get_json(key)
             if not isinstance(record, dict):
                 continue
-            if kind == "marker" and record.get("outcome") == "running" and process_gone(record, self.stale_after, now=now, me=me):
+            if (
+                kind == "marker"
+                and record.get("outcome") == "running"
+                and process_gone(record, self.stale_after, now=now, me=me)
+            ):
                 record = mark_interrupted(record, now)
             if lake is not None and record.get("lake") != lake:
                 continue

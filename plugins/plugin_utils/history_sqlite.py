@@ -31,8 +31,7 @@ BUSY_TIMEOUT = 30.0
 
 
 def _v1(db):
-    db.execute(
-        """CREATE TABLE runs (
+    db.execute("""CREATE TABLE runs (
             run_id TEXT PRIMARY KEY,
             lake TEXT,
             started_at TEXT NOT NULL,
@@ -42,11 +41,9 @@ def _v1(db):
             outcome TEXT NOT NULL,
             config_hash TEXT,
             record TEXT NOT NULL
-        )"""
-    )
+        )""")
     db.execute("CREATE INDEX runs_lake_started ON runs (lake, started_at)")
-    db.execute(
-        """CREATE TABLE resources (
+    db.execute("""CREATE TABLE resources (
             run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
             seq INTEGER NOT NULL,
             module TEXT,
@@ -57,8 +54,7 @@ def _v1(db):
             message TEXT,
             changed_fields TEXT,
             PRIMARY KEY (run_id, seq)
-        )"""
-    )
+        )""")
 
 
 def _v2(db):

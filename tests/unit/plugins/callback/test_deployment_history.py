@@ -10,7 +10,6 @@ import glob
 import json
 import os
 import re
-import sqlite3
 import time
 from unittest.mock import MagicMock
 
@@ -142,8 +141,13 @@ def bucket_result(name, changed=True, before=None, after=None, task_args=None):
         "changed": changed,
         "bucket": after,
         "diff": {"before": before if before is not None else {}, "after": after},
-        "invocation": {"module_args": {"name": name, "session_token": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER",
-                                       "secret_key": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}},
+        "invocation": {
+            "module_args": {
+                "name": name,
+                "session_token": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER",
+                "secret_key": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER",
+            }
+        },
     }
     args = {"name": name, "session_token": CANARY_NO_LOG, "secret_key": CANARY_TASK_ARG}
     args.update(task_args or {})
@@ -187,13 +191,31 @@ def test_deploy_record_holds_what_the_issue_lists(db, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_ENV)
     callback = make_callback(db)
     cost = {"monthly_usd": 12.5}
-    store = run_playbook(callback, lake_vars(), [
-        ("ok", bucket_result("acme-data")),
-        ("ok", FakeResult(FakeTask("ansible.builtin.set_fact", {"datalake_cost_estimate": cost}),
-                          {"changed": False, "ansible_facts": {"datalake_cost_estimate": cost}})),
-        ("ok", FakeResult(FakeTask("ansible.builtin.debug", {"msg": CANARY_TASK_ARG}), {"changed": False, "msg": "hi"})),
-        ("failed", FakeResult(FakeTask("ansible.builtin.uri", {"url": "x"}), {"msg": "refused"}, name="Probe"), True),
-    ])
+    store = run_playbook(
+        callback,
+        lake_vars(),
+        [
+            ("ok", bucket_result("acme-data")),
+            (
+                "ok",
+                FakeResult(
+                    FakeTask("ansible.builtin.set_fact", {"datalake_cost_estimate": cost}),
+                    {"changed": False, "ansible_facts": {"datalake_cost_estimate": cost}},
+                ),
+            ),
+            (
+                "ok",
+                FakeResult(
+                    FakeTask("ansible.builtin.debug", {"msg": CANARY_TASK_ARG}), {"changed": False, "msg": "hi"}
+                ),
+            ),
+            (
+                "failed",
+                FakeResult(FakeTask("ansible.builtin.uri", {"url": "x"}), {"msg": "refused"}, name="Probe"),
+                True,
+            ),
+        ],
+    )
     (record,) = list(store.iter_runs())
     assert record["outcome"] == "success" and record["mode"] == "deploy" and record["check_mode"] is False
     assert record["playbook"] == "site.yml" and record["lake"] == "acme"
@@ -209,12 +231,28 @@ def test_deploy_record_holds_what_the_issue_lists(db, monkeypatch):
     assert record["config_hash"].startswith("sha256:")
     (resource,) = record["resources"]
     assert resource == {
-        "module": "deltalake.aws.s3_bucket", "task": "Create acme-data", "host": "localhost", "resource_type": "bucket",
-        "name": "acme-data", "arn": "arn:aws:s3:::acme-data", "changed": True, "failed": False, "ignored": False,
-        "message": None, "changed_fields": ["arn", "name", "versioning"],
+        "module": "deltalake.aws.s3_bucket",
+        "task": "Create acme-data",
+        "host": "localhost",
+        "resource_type": "bucket",
+        "name": "acme-data",
+        "arn": "arn:aws:s3:::acme-data",
+        "changed": True,
+        "failed": False,
+        "ignored": False,
+        "message": None,
+        "changed_fields": ["arn", "name", "versioning"],
     }
-    assert record["failed_tasks"] == [{"task": "Probe", "module": "ansible.builtin.uri", "host": "localhost",
-                                       "message": "refused", "ignored": True, "unreachable": False}]
+    assert record["failed_tasks"] == [
+        {
+            "task": "Probe",
+            "module": "ansible.builtin.uri",
+            "host": "localhost",
+            "message": "refused",
+            "ignored": True,
+            "unreachable": False,
+        }
+    ]
     assert record["summary"] == {"resources": 1, "changed": 1, "failed": 0}
     assert record["awx"] is None and record["drift"] is False
     text = json.dumps(record)
@@ -228,12 +266,31 @@ def test_deploy_record_holds_what_the_issue_lists(db, monkeypatch):
 def test_no_log_task_keeps_only_its_status(db):
     callback = make_callback(db)
     censored = {"changed": True, "_ansible_no_log": True, "censored": "the output has been hidden"}
-    store = run_playbook(callback, lake_vars(), [
-        ("ok", FakeResult(FakeTask("deltalake.aws.s3_bucket", {"name": "acme-data", "tags": {"k": CANARY_TASK_ARG}},
-                                   no_log=True), censored, name="Secret bucket")),
-        ("failed", FakeResult(FakeTask("deltalake.aws.s3_bucket", {"name": CANARY_TASK_ARG}, no_log=True),
-                              {"_ansible_no_log": True, "censored": "hidden", "msg": CANARY_TASK_ARG}, name="Hidden")),
-    ], stats=FakeStats(failures=1))
+    store = run_playbook(
+        callback,
+        lake_vars(),
+        [
+            (
+                "ok",
+                FakeResult(
+                    FakeTask(
+                        "deltalake.aws.s3_bucket", {"name": "acme-data", "tags": {"k": CANARY_TASK_ARG}}, no_log=True
+                    ),
+                    censored,
+                    name="Secret bucket",
+                ),
+            ),
+            (
+                "failed",
+                FakeResult(
+                    FakeTask("deltalake.aws.s3_bucket", {"name": CANARY_TASK_ARG}, no_log=True),
+                    {"_ansible_no_log": True, "censored": "hidden", "msg": CANARY_TASK_ARG},
+                    name="Hidden",
+                ),
+            ),
+        ],
+        stats=FakeStats(failures=1),
+    )
     (record,) = list(store.iter_runs())
     ok, failed = record["resources"]
     assert ok["changed"] is True and ok["no_log"] is True and ok["name"] is None and ok["changed_fields"] is None
@@ -257,7 +314,9 @@ def test_check_run_records_drift_and_shows_config_changes_before_tasks(db):
     assert 'storage_lifecycle_preset: "data_lake" -> "none"' in report
     assert 'datalake_tags.env: (not set) -> "prod"' in report
     assert callback._display.display.call_args.kwargs["stderr"] is True
-    assert CANARY_NO_LOG not in report and CANARY_EXTRA_VAR not in report  # redacted from the start, even the no_log one
+    assert (
+        CANARY_NO_LOG not in report and CANARY_EXTRA_VAR not in report
+    )  # redacted from the start, even the no_log one
 
     before = {"name": "acme-data", "arn": "arn:aws:s3:::acme-data", "versioning": True}
     after = dict(before, versioning=False)
@@ -283,17 +342,23 @@ def test_identical_rerun_shows_no_config_change(db):
 
 
 def test_teardown_playbook_is_recorded_as_teardown(db):
-    store = run_playbook(make_callback(db), lake_vars(), [], playbook="/x/ansible_collections/deltalake/aws/playbooks/teardown.yml")
+    store = run_playbook(
+        make_callback(db), lake_vars(), [], playbook="/x/ansible_collections/deltalake/aws/playbooks/teardown.yml"
+    )
     record = next(store.iter_runs())
     assert record["mode"] == "teardown" and record["playbook"] == "deltalake.aws.teardown"
 
 
 def test_failed_run_records_the_failure(db):
-    failure = FakeResult(FakeTask("deltalake.aws.s3_bucket", {"name": "Invalid_Name"}),
-                         {"changed": False, "msg": "Invalid bucket name 'Invalid_Name'"}, name="Create bad bucket")
+    failure = FakeResult(
+        FakeTask("deltalake.aws.s3_bucket", {"name": "Invalid_Name"}),
+        {"changed": False, "msg": "Invalid bucket name 'Invalid_Name'"},
+        name="Create bad bucket",
+    )
     unreachable = FakeResult(FakeTask("ansible.builtin.ping"), {"msg": "ssh: connect refused"}, name="Ping", host="h2")
-    store = run_playbook(make_callback(db), lake_vars(), [("failed", failure), ("unreachable", unreachable)],
-                         stats=FakeStats(failures=1))
+    store = run_playbook(
+        make_callback(db), lake_vars(), [("failed", failure), ("unreachable", unreachable)], stats=FakeStats(failures=1)
+    )
     record = next(store.iter_runs())
     assert record["outcome"] == "failed"
     (resource,) = record["resources"]
@@ -304,16 +369,21 @@ def test_failed_run_records_the_failure(db):
 
 
 def test_loop_results_become_one_entry_per_item(db):
-    data = {"changed": True, "results": [
-        {"changed": True, "bucket": {"name": "a", "arn": "arn:aws:s3:::a"}, "item": "a"},
-        {"skipped": True, "item": "b"},
-        {"failed": True, "msg": "boom", "item": "c"},
-    ]}
+    data = {
+        "changed": True,
+        "results": [
+            {"changed": True, "bucket": {"name": "a", "arn": "arn:aws:s3:::a"}, "item": "a"},
+            {"skipped": True, "item": "b"},
+            {"failed": True, "msg": "boom", "item": "c"},
+        ],
+    }
     task = FakeTask("deltalake.aws.s3_bucket", {"name": "{{ item }}"}, loop=["a", "b", "c"])
     store = run_playbook(make_callback(db), lake_vars(), [("failed", FakeResult(task, data, name="Buckets"), True)])
     record = next(store.iter_runs())
     assert [(r["name"], r["changed"], r["failed"], r["ignored"]) for r in record["resources"]] == [
-        ("a", True, False, False), (None, False, True, True)]
+        ("a", True, False, False),
+        (None, False, True, True),
+    ]
 
 
 def test_recording_can_be_switched_off_by_a_play_variable(db):
@@ -337,8 +407,11 @@ def test_privacy_switches_hide_user_and_controller(db):
 
 
 def test_user_patterns_redact_more(db):
-    store = run_playbook(make_callback(db, redact_keys=["^network_vpc_id$"], redact_values=["acct-[0-9]+"]),
-                         lake_vars(network_vpc_id="vpc-1", storage_note="owned by acct-123"), [])
+    store = run_playbook(
+        make_callback(db, redact_keys=["^network_vpc_id$"], redact_values=["acct-[0-9]+"]),
+        lake_vars(network_vpc_id="vpc-1", storage_note="owned by acct-123"),
+        [],
+    )
     config = next(store.iter_runs())["config"]
     assert config["network_vpc_id"] == MARKER and config["storage_note"] == f"owned by {MARKER}"
 

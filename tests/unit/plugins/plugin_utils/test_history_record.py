@@ -39,9 +39,17 @@ def test_isoformat_round_trips():
 
 
 def test_changed_fields_are_dotted_paths_of_differences():
-    before = {"name": "b", "versioning": True, "public_access_block": {"block_public_acls": True, "ignore_public_acls": True}}
-    after = {"name": "b", "versioning": False, "public_access_block": {"block_public_acls": False, "ignore_public_acls": True},
-             "tags": {"a": "1"}}
+    before = {
+        "name": "b",
+        "versioning": True,
+        "public_access_block": {"block_public_acls": True, "ignore_public_acls": True},
+    }
+    after = {
+        "name": "b",
+        "versioning": False,
+        "public_access_block": {"block_public_acls": False, "ignore_public_acls": True},
+        "tags": {"a": "1"},
+    }
     assert hr.changed_fields(before, after) == ["public_access_block.block_public_acls", "tags", "versioning"]
 
 
@@ -50,7 +58,9 @@ def test_changed_fields_of_a_creation_are_the_top_level_settings():
 
 
 def test_diff_fields_handles_lists_of_diffs_and_text_diffs():
-    assert hr.diff_fields([{"before": {"a": 1}, "after": {"a": 2}}, {"before": {"b": 1}, "after": {"b": 1, "c": 0}}]) == ["a", "c"]
+    assert hr.diff_fields(
+        [{"before": {"a": 1}, "after": {"a": 2}}, {"before": {"b": 1}, "after": {"b": 1, "c": 0}}]
+    ) == ["a", "c"]
     assert hr.diff_fields({"before": "x\n", "after": "y\n"}) == ["*"]
     assert hr.diff_fields({"prepared": "some text"}) is None
 
@@ -81,8 +91,13 @@ def test_resource_entry_reads_only_allow_listed_pieces():
 
 
 def test_failed_resource_takes_its_identity_from_the_task_name_argument_only():
-    entry = hr.resource_entry("deltalake.aws.s3_bucket", "t", "h", {"failed": True, "msg": "x" * 5000},
-                              task_args={"name": "Bad_Name", "secret_key": "s3cr3t-value", "arn": None})
+    entry = hr.resource_entry(
+        "deltalake.aws.s3_bucket",
+        "t",
+        "h",
+        {"failed": True, "msg": "x" * 5000},
+        task_args={"name": "Bad_Name", "secret_key": "s3cr3t-value", "arn": None},
+    )
     assert entry["name"] == "Bad_Name" and entry["arn"] is None
     assert entry["failed"] is True and len(entry["message"]) == hr.MESSAGE_LIMIT and entry["message"].endswith("...")
     assert "s3cr3t" not in json.dumps(entry)
@@ -90,8 +105,12 @@ def test_failed_resource_takes_its_identity_from_the_task_name_argument_only():
 
 
 def test_a_deleted_resource_is_identified_from_the_diff():
-    entry = hr.resource_entry("deltalake.aws.s3_bucket", "t", "h", {"changed": True, "bucket": {},
-                                                                    "diff": {"before": {"name": "old", "arn": "arn:old"}, "after": {}}})
+    entry = hr.resource_entry(
+        "deltalake.aws.s3_bucket",
+        "t",
+        "h",
+        {"changed": True, "bucket": {}, "diff": {"before": {"name": "old", "arn": "arn:old"}, "after": {}}},
+    )
     assert (entry["name"], entry["arn"]) == ("old", "arn:old")
 
 
@@ -101,13 +120,19 @@ def test_changed_fields_returned_by_a_module_win_over_the_diff():
 
 
 def test_resource_key_ignores_internal_keys():
-    assert hr.resource_key({"diff": {"before": {"name": 1}}, "ansible_facts": {"name": 1}, "database": {"name": "db"}}) == "database"
+    assert (
+        hr.resource_key({"diff": {"before": {"name": 1}}, "ansible_facts": {"name": 1}, "database": {"name": "db"}})
+        == "database"
+    )
     assert hr.resource_key({"msg": "x", "changed": False}) is None
 
 
 def test_summary_counts_ignored_failures_apart():
-    resources = [{"changed": True, "failed": False}, {"changed": False, "failed": True, "ignored": True},
-                 {"changed": False, "failed": True, "ignored": False}]
+    resources = [
+        {"changed": True, "failed": False},
+        {"changed": False, "failed": True, "ignored": True},
+        {"changed": False, "failed": True, "ignored": False},
+    ]
     assert hr.summarize_resources(resources) == {"resources": 3, "changed": 1, "failed": 1}
 
 
@@ -115,9 +140,21 @@ def test_summary_counts_ignored_failures_apart():
 
 
 def test_select_config_keeps_lake_prefixes_only():
-    variables = {"datalake_name": "acme", "storage_data_bucket": "b", "__storage_private": 1, "datalake_cost_estimate": {},
-                 "ansible_check_mode": False, "hostvars": {}, "my_var": 1, "governance_enabled": True}
-    assert hr.select_config(variables) == {"datalake_name": "acme", "storage_data_bucket": "b", "governance_enabled": True}
+    variables = {
+        "datalake_name": "acme",
+        "storage_data_bucket": "b",
+        "__storage_private": 1,
+        "datalake_cost_estimate": {},
+        "ansible_check_mode": False,
+        "hostvars": {},
+        "my_var": 1,
+        "governance_enabled": True,
+    }
+    assert hr.select_config(variables) == {
+        "datalake_name": "acme",
+        "storage_data_bucket": "b",
+        "governance_enabled": True,
+    }
 
 
 def test_config_hash_is_stable_and_order_independent():
@@ -127,8 +164,16 @@ def test_config_hash_is_stable_and_order_independent():
 
 
 def test_compare_config_lists_changed_added_and_removed_settings():
-    before = {"datalake_tags": {"team": "a", "env": "prod"}, "storage_lifecycle_preset": "data_lake", "crawl_enabled": True}
-    after = {"datalake_tags": {"team": "b", "env": "prod"}, "storage_lifecycle_preset": "data_lake", "query_enabled": False}
+    before = {
+        "datalake_tags": {"team": "a", "env": "prod"},
+        "storage_lifecycle_preset": "data_lake",
+        "crawl_enabled": True,
+    }
+    after = {
+        "datalake_tags": {"team": "b", "env": "prod"},
+        "storage_lifecycle_preset": "data_lake",
+        "query_enabled": False,
+    }
     assert hr.compare_config(before, after) == [
         {"key": "crawl_enabled", "before": True, "after": None, "absent": "after"},
         {"key": "datalake_tags.team", "before": "a", "after": "b"},
@@ -138,8 +183,9 @@ def test_compare_config_lists_changed_added_and_removed_settings():
 
 
 def test_render_config_changes_names_the_previous_run():
-    text = hr.render_config_changes("acme", [{"key": "k", "before": "a", "after": None, "absent": "after"}],
-                                    {"run_id": "R1", "started_at": "T"})
+    text = hr.render_config_changes(
+        "acme", [{"key": "k", "before": "a", "after": None, "absent": "after"}], {"run_id": "R1", "started_at": "T"}
+    )
     assert "lake 'acme'" in text and "run R1" in text and 'k: "a" -> (not set)' in text
 
 
@@ -176,8 +222,14 @@ def test_other_controller_is_gone_only_after_stale_after():
 
 
 def test_mark_interrupted_ends_at_the_last_update():
-    record = {"run_id": "r", "mode": "check", "outcome": "running", "started_at": hr.isoformat(NOW),
-              "updated_at": hr.isoformat(NOW + datetime.timedelta(seconds=42)), "resources": [{"changed": True}]}
+    record = {
+        "run_id": "r",
+        "mode": "check",
+        "outcome": "running",
+        "started_at": hr.isoformat(NOW),
+        "updated_at": hr.isoformat(NOW + datetime.timedelta(seconds=42)),
+        "resources": [{"changed": True}],
+    }
     final = hr.mark_interrupted(record, NOW + datetime.timedelta(hours=1))
     assert final["outcome"] == "interrupted" and final["duration_seconds"] == 42.0
     assert final["ended_at"] == record["updated_at"] and final["drift"] is True
@@ -189,11 +241,21 @@ def test_mark_interrupted_ends_at_the_last_update():
 
 def test_awx_metadata_comes_from_the_job_environment_and_awx_vars():
     environ = {"JOB_ID": "42", "INVENTORY_ID": "3", "PROJECT_REVISION": "abc123", "AWX_HOST": "https://awx.example.com"}
-    variables = {"awx_job_template_name": "Deploy lake", "awx_job_template_id": 7, "awx_user_name": "alice",
-                 "unrelated_extra_var": "never read"}
+    variables = {
+        "awx_job_template_name": "Deploy lake",
+        "awx_job_template_id": 7,
+        "awx_user_name": "alice",
+        "unrelated_extra_var": "never read",
+    }
     assert hr.awx_info(environ, variables) == {
-        "job_id": "42", "job_template_id": "7", "job_template_name": "Deploy lake", "workflow_job_id": None,
-        "launched_by": "alice", "inventory_id": "3", "project_revision": "abc123", "host": "https://awx.example.com",
+        "job_id": "42",
+        "job_template_id": "7",
+        "job_template_name": "Deploy lake",
+        "workflow_job_id": None,
+        "launched_by": "alice",
+        "inventory_id": "3",
+        "project_revision": "abc123",
+        "host": "https://awx.example.com",
     }
 
 
@@ -218,6 +280,11 @@ def test_collection_version_from_manifest_or_galaxy(tmp_path):
 
 
 def test_summarize_drops_bulky_parts():
-    record = {"run_id": "r", "config": {"a": 1}, "resources": [1], "config_changes": [{"key": "a", "before": 1, "after": 2}]}
+    record = {
+        "run_id": "r",
+        "config": {"a": 1},
+        "resources": [1],
+        "config_changes": [{"key": "a", "before": 1, "after": 2}],
+    }
     summary = hr.summarize(record)
     assert "config" not in summary and "resources" not in summary and summary["config_changes"] == ["a"]

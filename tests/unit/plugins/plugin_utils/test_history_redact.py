@@ -22,9 +22,23 @@ CANARY = "CANARY-9f2c4e1a-secret-value"
 @pytest.mark.parametrize(
     "key",
     [
-        "password", "db_password", "DATALAKE_ADMIN_PASSWD", "passphrase", "client_secret", "aws_secret_access_key",
-        "session_token", "api_token", "private_key", "ssh-private-key", "aws_session_token", "credentials",
-        "api_key", "access_key", "Authorization", "cookie", "signature",
+        "password",
+        "db_password",
+        "DATALAKE_ADMIN_PASSWD",
+        "passphrase",
+        "client_secret",
+        "aws_secret_access_key",
+        "session_token",
+        "api_token",
+        "private_key",
+        "ssh-private-key",
+        "aws_session_token",
+        "credentials",
+        "api_key",
+        "access_key",
+        "Authorization",
+        "cookie",
+        "signature",
     ],
 )
 def test_secret_looking_keys_are_redacted_at_any_depth(key):
@@ -35,7 +49,9 @@ def test_secret_looking_keys_are_redacted_at_any_depth(key):
     assert f"storage_x.nested[].{key}" in redactor.redacted_paths
 
 
-@pytest.mark.parametrize("key", ["datalake_name", "storage_access_logging", "encryption_key_alias", "catalog_tables", "query_workgroup"])
+@pytest.mark.parametrize(
+    "key", ["datalake_name", "storage_access_logging", "encryption_key_alias", "catalog_tables", "query_workgroup"]
+)
 def test_lake_settings_are_not_mistaken_for_secrets(key):
     assert not Redactor().key_is_secret(key)
 
@@ -67,7 +83,12 @@ def test_invalid_user_pattern_is_reported():
 def test_no_log_option_values_are_learned_from_the_invocation():
     redactor = Redactor()
     task_args = {"name": "lake-data", "external_ref": CANARY, "nested": {"inner": "also-" + CANARY}, "plain": "v"}
-    invocation = {"name": "lake-data", "external_ref": NO_LOG_PLACEHOLDER, "nested": {"inner": NO_LOG_PLACEHOLDER}, "plain": "v"}
+    invocation = {
+        "name": "lake-data",
+        "external_ref": NO_LOG_PLACEHOLDER,
+        "nested": {"inner": NO_LOG_PLACEHOLDER},
+        "plain": "v",
+    }
     redactor.learn_task(task_args, invocation)
     assert CANARY in redactor.secrets and "also-" + CANARY in redactor.secrets
     assert "lake-data" not in redactor.secrets and "v" not in redactor.secrets

@@ -187,9 +187,19 @@ def stubbed(tmp_path):
 
 def test_precondition_failed_means_the_record_is_already_there(stubbed):
     store, stub = stubbed
-    stub.add_client_error("put_object", "PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
-                          http_status_code=412, expected_params={"Bucket": BUCKET, "Key": ANY, "Body": ANY,
-                                                                 "ContentType": "application/json", "IfNoneMatch": "*"})
+    stub.add_client_error(
+        "put_object",
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        http_status_code=412,
+        expected_params={
+            "Bucket": BUCKET,
+            "Key": ANY,
+            "Body": ANY,
+            "ContentType": "application/json",
+            "IfNoneMatch": "*",
+        },
+    )
     stub.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": ANY})
     record = make_record()
     assert store.finish(record) == "exists"
@@ -198,8 +208,9 @@ def test_precondition_failed_means_the_record_is_already_there(stubbed):
 
 def test_conflicting_concurrent_write_keeps_the_record_in_the_spool(stubbed):
     store, stub = stubbed
-    stub.add_client_error("put_object", "ConditionalRequestConflict", "A conflicting operation is in progress",
-                          http_status_code=409)
+    stub.add_client_error(
+        "put_object", "ConditionalRequestConflict", "A conflicting operation is in progress", http_status_code=409
+    )
     record = make_record()
     with pytest.raises(StoreError, match="ConditionalRequestConflict"):
         store.finish_run(record)
@@ -219,7 +230,9 @@ def test_access_denied_is_reported_with_the_key_and_no_credentials(stubbed):
 
 def test_missing_bucket_at_the_start_is_only_a_note(stubbed):
     store, stub = stubbed
-    stub.add_client_error("list_objects_v2", "NoSuchBucket", "The specified bucket does not exist", http_status_code=404)
+    stub.add_client_error(
+        "list_objects_v2", "NoSuchBucket", "The specified bucket does not exist", http_status_code=404
+    )
     notes = store.start_run(make_record(outcome="running"))
     assert notes and "NoSuchBucket" in notes[0]
 

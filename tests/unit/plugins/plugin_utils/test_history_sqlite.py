@@ -31,8 +31,17 @@ def make_record(started=NOW, lake="acme", mode="deploy", outcome="success", proc
         "playbook": "site.yml",
         "config": {"datalake_name": lake},
         "config_hash": hr.config_hash({"datalake_name": lake}),
-        "resources": [{"module": "deltalake.aws.s3_bucket", "name": f"{lake}-data", "arn": None, "changed": True,
-                       "failed": False, "message": None, "changed_fields": ["versioning"]}],
+        "resources": [
+            {
+                "module": "deltalake.aws.s3_bucket",
+                "name": f"{lake}-data",
+                "arn": None,
+                "changed": True,
+                "failed": False,
+                "message": None,
+                "changed_fields": ["versioning"],
+            }
+        ],
         "drift": mode == "check",
         "process": process or {"host_id": "other-controller", "pid": 1},
     }
@@ -64,7 +73,17 @@ def test_version_1_database_is_migrated_and_back_filled(tmp_path):
     db.execute(
         "INSERT INTO runs (run_id, lake, started_at, ended_at, playbook, mode, outcome, config_hash, record) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (old["run_id"], "acme", old["started_at"], old["ended_at"], "site.yml", "check", "success", None, json.dumps(old)),
+        (
+            old["run_id"],
+            "acme",
+            old["started_at"],
+            old["ended_at"],
+            "site.yml",
+            "check",
+            "success",
+            None,
+            json.dumps(old),
+        ),
     )
     db.close()
 
@@ -120,8 +139,11 @@ def test_queries_filter_and_order_newest_first(store):
 
 
 def test_recover_marks_dead_runs_interrupted_and_leaves_live_ones(store):
-    dead = make_record(outcome="running", process=dict(hr.process_identity(), pid=_dead_pid()),
-                       updated_at=hr.isoformat(NOW + datetime.timedelta(seconds=30)))
+    dead = make_record(
+        outcome="running",
+        process=dict(hr.process_identity(), pid=_dead_pid()),
+        updated_at=hr.isoformat(NOW + datetime.timedelta(seconds=30)),
+    )
     live = make_record(outcome="running", process=hr.process_identity())
     elsewhere_recent = make_record(outcome="running", updated_at=hr.isoformat(hr.utcnow()))
     for record in (dead, live, elsewhere_recent):
@@ -150,7 +172,10 @@ def test_prune_by_age_and_by_count_per_lake(store):
     remaining = {r["run_id"] for r in store.iter_runs()}
     assert remaining == {recent[1]["run_id"], recent[2]["run_id"], running["run_id"], other["run_id"]}
     with sqlite3.connect(store.path) as db:
-        assert db.execute("SELECT COUNT(*) FROM resources WHERE run_id NOT IN (SELECT run_id FROM runs)").fetchone()[0] == 0
+        assert (
+            db.execute("SELECT COUNT(*) FROM resources WHERE run_id NOT IN (SELECT run_id FROM runs)").fetchone()[0]
+            == 0
+        )
 
 
 def _dead_pid():

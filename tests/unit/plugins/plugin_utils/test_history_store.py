@@ -16,8 +16,14 @@ from ansible_collections.deltalake.aws.plugins.plugin_utils.history_sqlite impor
 
 @pytest.mark.parametrize(
     "value, expected",
-    [(None, ["sqlite"]), ("s3", ["s3"]), ("sqlite, s3", ["sqlite", "s3"]), (["S3", "sqlite", "s3"], ["s3", "sqlite"]),
-     (["sqlite,s3"], ["sqlite", "s3"]), ("", ["sqlite"])],
+    [
+        (None, ["sqlite"]),
+        ("s3", ["s3"]),
+        ("sqlite, s3", ["sqlite", "s3"]),
+        (["S3", "sqlite", "s3"], ["s3", "sqlite"]),
+        (["sqlite,s3"], ["sqlite", "s3"]),
+        ("", ["sqlite"]),
+    ],
 )
 def test_parse_backends(value, expected):
     assert history_store.parse_backends(value) == expected
@@ -91,17 +97,62 @@ def test_writer_checkpoints_keep_only_the_newest_pending_one():
 
 def test_table_lists_runs_newest_first():
     records = [
-        {"run_id": "20250301T120500Z-bbbbbbbb", "started_at": "2025-03-01T12:05:00.000000Z", "duration_seconds": 3.2,
-         "lake": "acme", "mode": "check", "outcome": "success", "summary": {"changed": 1, "failed": 0}, "drift": True,
-         "config_changes": [{"key": "a"}], "user": "alice", "awx": {"job_id": "42"}},
-        {"run_id": "20250301T120000Z-aaaaaaaa", "started_at": "2025-03-01T12:00:00.000000Z", "duration_seconds": None,
-         "lake": "acme", "mode": "deploy", "outcome": "interrupted", "summary": {"changed": 0, "failed": 0}},
+        {
+            "run_id": "20250301T120500Z-bbbbbbbb",
+            "started_at": "2025-03-01T12:05:00.000000Z",
+            "duration_seconds": 3.2,
+            "lake": "acme",
+            "mode": "check",
+            "outcome": "success",
+            "summary": {"changed": 1, "failed": 0},
+            "drift": True,
+            "config_changes": [{"key": "a"}],
+            "user": "alice",
+            "awx": {"job_id": "42"},
+        },
+        {
+            "run_id": "20250301T120000Z-aaaaaaaa",
+            "started_at": "2025-03-01T12:00:00.000000Z",
+            "duration_seconds": None,
+            "lake": "acme",
+            "mode": "deploy",
+            "outcome": "interrupted",
+            "summary": {"changed": 0, "failed": 0},
+        },
     ]
     lines = history_store.format_table(records)
-    assert lines[0].split() == ["RUN", "ID", "STARTED", "(UTC)", "SECONDS", "LAKE", "MODE", "OUTCOME", "CHANGED", "FAILED",
-                                "DRIFT", "CONFIG", "CHANGES", "USER", "AWX", "JOB"]
-    assert lines[2].split() == ["20250301T120500Z-bbbbbbbb", "2025-03-01", "12:05:00", "3", "acme", "check", "success", "1",
-                                "0", "yes", "1", "alice", "42"]
+    assert lines[0].split() == [
+        "RUN",
+        "ID",
+        "STARTED",
+        "(UTC)",
+        "SECONDS",
+        "LAKE",
+        "MODE",
+        "OUTCOME",
+        "CHANGED",
+        "FAILED",
+        "DRIFT",
+        "CONFIG",
+        "CHANGES",
+        "USER",
+        "AWX",
+        "JOB",
+    ]
+    assert lines[2].split() == [
+        "20250301T120500Z-bbbbbbbb",
+        "2025-03-01",
+        "12:05:00",
+        "3",
+        "acme",
+        "check",
+        "success",
+        "1",
+        "0",
+        "yes",
+        "1",
+        "alice",
+        "42",
+    ]
     assert lines[3].split()[0] == "20250301T120000Z-aaaaaaaa" and "interrupted" in lines[3]
     assert history_store.format_table([])[-1] == "(no runs recorded)"
-
