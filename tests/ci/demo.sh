@@ -10,7 +10,7 @@ if [ -z "${EMULATOR_URL:-}" ]; then
 fi
 
 LAKE=${LAKE:-examples/demo.yml}
-PLAYBOOK=(ansible-playbook deltalake.aws.site -i localhost, -e "@$LAKE")
+PLAYBOOK=(ansible-playbook deltalake.aws.site -i "localhost," -e "@$LAKE")
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 
