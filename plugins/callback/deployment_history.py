@@ -299,7 +299,7 @@ except ImportError:  # pragma: no cover
 
 COST_FACT = "datalake_cost_estimate"
 SWITCH_VAR = "deployment_history_record"
-CHECKPOINT_INTERVAL = 1.0  # seconds between progress saves of a running record (local stores)
+CHECKPOINT_INTERVAL = 0.25  # seconds between progress saves of a running record (local stores, background)
 HEARTBEAT_INTERVAL = 300.0  # seconds between updates of the S3 running marker
 
 
