@@ -88,6 +88,9 @@ def caller_principal(arn):
     if parts and parts["service"] == "sts" and parts["resource"].startswith("assumed-role/"):
         role = parts["resource"].split("/")[1]
         return f"arn:{parts['partition']}:iam::{parts['account']}:role/{role}"
+    if parts and parts["service"] == "sts" and parts["resource"].startswith("user/"):
+        # the emulator names an IAM user arn:aws:sts::...:user/NAME; AWS answers with the iam ARN
+        return f"arn:{parts['partition']}:iam::{parts['account']}:{parts['resource']}"
     return arn
 
 
