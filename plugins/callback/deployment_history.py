@@ -473,54 +473,51 @@ class CallbackModule(CallbackBase):
         if variables.get("datalake_name"):
             self._set_lake(play, variables)
         else:
-            self._open_stores(play, variables)
+            self._begin(self._open_stores(play, variables))
+            self._flush_warnings()
         if not self._atexit:
             atexit.register(self._at_exit)
             self._atexit = True
 
     def _set_lake(self, play, variables):
+        """The lake is known (first play, or a later one when the first had no ``datalake_name``): snapshot its
+        configuration, open the stores that need the lake (s3), show the config drift, start the run there."""
         lake = self._template(play, variables, variables.get("datalake_name"))
         self._record["lake"] = self._redactor.scrub_text(lake) if lake is not None else None
         self._config_vars = select_config(variables, self._opt("config_prefixes") or ())
-        first_time = not self._stores
-        if first_time:
-            self._open_stores(play, variables, begin=False)
+        new_stores = self._open_stores(play, variables)
         if self._record["mode"] != "teardown" and self._opt("show_config_drift"):
             self._check_config_drift()
-        if first_time:
-            self._begin()
+        self._begin(new_stores)
         self._flush_warnings()
 
-    def _open_stores(self, play, variables, begin=True):
+    def _open_stores(self, play, variables):
+        """Open the configured stores not opened yet; returns the new ones. Without a lake and without
+        ``s3_bucket`` the s3 store waits for a play that names the lake."""
         lake = self._record.get("lake")
         data_bucket = self._template(play, variables, variables.get("storage_data_bucket"))
         region = self._template(play, variables, variables.get("datalake_region"))
         user_agent = f"deltalake.aws/{self._record.get('collection_version')} deployment_history"
-        options = {
-            name: self._opt(name)
-            for name in (
-                "db_path",
-                "s3_bucket",
-                "s3_prefix",
-                "s3_region",
-                "s3_endpoint_url",
-                "s3_profile",
-                "spool_dir",
-                "stale_after",
-            )
-        }
-        self._stores = []
+        names = ("db_path", "s3_bucket", "s3_prefix", "s3_region", "s3_endpoint_url", "s3_profile", "spool_dir")
+        options = {name: self._opt(name) for name in names + ("stale_after",)}
+        opened = {store.name for store in self._stores}
+        new_stores = []
         for backend in self._backends:
+            if backend in opened:
+                continue
+            if backend == "s3" and not lake and not options["s3_bucket"]:
+                self._display.vvv("deltalake.aws.deployment_history: s3 backend waits for a play with datalake_name")
+                continue
             try:
-                self._stores.append(
+                new_stores.append(
                     make_store(
                         backend, options, lake=lake, data_bucket=data_bucket, region=region, user_agent=user_agent
                     )
                 )
             except (StoreError, ValueError) as e:
                 self._warn(f"{backend} backend not used: {e}")
-        if begin:
-            self._begin()
+        self._stores.extend(new_stores)
+        return new_stores
 
     def _check_config_drift(self):
         """Compare the lake configuration with the last successful deploy's and show what changed."""
@@ -564,9 +561,9 @@ class CallbackModule(CallbackBase):
         )
         return record
 
-    def _begin(self):
+    def _begin(self, stores):
         record = self._snapshot()
-        for store in self._stores:
+        for store in stores:
             self._writer.submit(f"starting run {record['run_id']} in {store.describe()}", store.start_run, record)
         self._last_checkpoint = self._last_heartbeat = time.monotonic()
 

@@ -38,8 +38,13 @@ def history(tmp_path, aws_env):
 @pytest.fixture
 def deploy(run_playbook, history):
     def run(*args, env=None, **extra_vars):
-        return run_playbook(LAKE_PLAYBOOK, "--diff", *args, extra_vars=dict({"datalake_name": LAKE}, **extra_vars),
-                            env=dict(history, **(env or {})))
+        return run_playbook(
+            LAKE_PLAYBOOK,
+            "--diff",
+            *args,
+            extra_vars=dict({"datalake_name": LAKE}, **extra_vars),
+            env=dict(history, **(env or {})),
+        )
 
     return run
 
@@ -122,7 +127,11 @@ def test_deploy_rerun_drift_and_failed_runs_are_recorded_in_both_backends(aws, d
     local, remote = sqlite_records(history), s3_records(aws)
     assert [r["run_id"] for r in local] == [r["run_id"] for r in remote]
     assert [(r["mode"], r["outcome"]) for r in remote] == [
-        ("deploy", "success"), ("deploy", "success"), ("check", "success"), ("deploy", "failed")]
+        ("deploy", "success"),
+        ("deploy", "success"),
+        ("check", "success"),
+        ("deploy", "failed"),
+    ]
     assert markers(aws) == 0 and spooled(history) == []
 
     # read back: the history playbook (FQCN) prints the table, and its own run is not recorded
@@ -162,10 +171,21 @@ def _wait_for(predicate, timeout, what):
 
 
 def _start(aws_env, history, *args, **extra_vars):
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", LAKE_PLAYBOOK,
-               "-e", json.dumps(dict({"datalake_name": LAKE}, **extra_vars)), *args]
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        "-i",
+        "localhost,",
+        LAKE_PLAYBOOK,
+        "-e",
+        json.dumps(dict({"datalake_name": LAKE}, **extra_vars)),
+        *args,
+    ]
     return subprocess.Popen(  # pylint: disable=consider-using-with
-        command, env=dict(aws_env, **history), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        command,
+        env=dict(aws_env, **history),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
 
@@ -184,6 +204,7 @@ def test_run_killed_mid_way_is_recorded_as_interrupted(aws, deploy, aws_env, his
     assert deploy().rc == 0  # the buckets exist, so the killed run also leaves its S3 marker
     process = _start(aws_env, history, history_sleep=120)
     try:
+
         def running_with_progress():
             records = [r for r in sqlite_records(history) if r["outcome"] == "running"]
             return records[0] if records and len(records[0]["resources"]) == 2 else None
@@ -264,7 +285,10 @@ CANARIES = {
 
 
 def test_canary_secrets_never_reach_a_store_or_the_output(aws, deploy, history, run_playbook):
-    env = {"AWS_SECRET_ACCESS_KEY": CANARIES["AWS_SECRET_ACCESS_KEY"], "AWS_SESSION_TOKEN": CANARIES["AWS_SESSION_TOKEN"]}
+    env = {
+        "AWS_SECRET_ACCESS_KEY": CANARIES["AWS_SECRET_ACCESS_KEY"],
+        "AWS_SESSION_TOKEN": CANARIES["AWS_SESSION_TOKEN"],
+    }
     extra = {
         "datalake_admin_password": CANARIES["datalake_admin_password"],
         "unrelated_api_key": CANARIES["unrelated_api_key"],
@@ -282,7 +306,9 @@ def test_canary_secrets_never_reach_a_store_or_the_output(aws, deploy, history, 
     assert "changed since the last successful deploy" in second.stderr
     outputs += [second.stdout, second.stderr]
     record = sqlite_records(history)[-1]
-    shown = run_playbook("deltalake.aws.history", extra_vars={"history_run_id": record["run_id"]}, env=dict(history, **env))
+    shown = run_playbook(
+        "deltalake.aws.history", extra_vars={"history_run_id": record["run_id"]}, env=dict(history, **env)
+    )
     assert shown.rc == 0
     outputs += [shown.stdout, shown.stderr]
 
@@ -293,7 +319,8 @@ def test_canary_secrets_never_reach_a_store_or_the_output(aws, deploy, history, 
 
     stored = b""
     for path in glob.glob(history["DELTALAKE_HISTORY_DB"] + "*") + glob.glob(
-            os.path.join(history["DELTALAKE_HISTORY_SPOOL_DIR"], "*")):
+        os.path.join(history["DELTALAKE_HISTORY_SPOOL_DIR"], "*")
+    ):
         with open(path, "rb") as handle:
             stored += handle.read()
     s3 = aws.client("s3")

@@ -13,7 +13,9 @@ import re
 import time
 from unittest.mock import MagicMock
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from ansible import context
 from ansible.module_utils.common.collections import ImmutableDict
@@ -414,6 +416,30 @@ def test_user_patterns_redact_more(db):
     )
     config = next(store.iter_runs())["config"]
     assert config["network_vpc_id"] == MARKER and config["storage_note"] == f"owned by {MARKER}"
+
+
+def test_lake_named_in_a_later_play_opens_the_s3_store_then(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="acme-data")
+        callback = make_callback(db, backend=["sqlite", "s3"], spool_dir=str(tmp_path / "spool"))
+        callback.v2_playbook_on_start(FakePlaybook("site.yml"))
+        callback.v2_playbook_on_play_start(FakePlay({"unrelated": 1}))
+        assert [store.name for store in callback._stores] == ["sqlite"]
+        callback.v2_playbook_on_play_start(FakePlay(lake_vars(datalake_region="us-east-1")))
+        assert [store.name for store in callback._stores] == ["sqlite", "s3"]
+        callback.v2_runner_on_ok(bucket_result("acme-data"))
+        callback.v2_playbook_on_stats(FakeStats())
+        callback._display.warning.assert_not_called()
+        (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket="acme-data")["Contents"]]
+        remote = json.loads(s3.get_object(Bucket="acme-data", Key=key)["Body"].read())
+    local = next(SQLiteStore(db).iter_runs())
+    assert remote == local and local["lake"] == "acme" and local["config"]["datalake_name"] == "acme"
+    assert key == f"logs/deployments/runs/dt={local['started_at'][:10]}/{local['run_id']}.json"
 
 
 # ------------------------------------------------------------------ interrupted runs, progress
