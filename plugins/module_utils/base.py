@@ -91,8 +91,9 @@ class Reconciler:
       mode;
     - ``delete(write)`` for ``state=absent``.
 
-    ``result(key)`` gives ``changed``, the resource under ``key`` (its predicted state in check mode) and, when
-    diff mode is on, ``diff: {before, after}``.
+    ``result(key)`` gives ``changed``, ``changed_fields`` (the settings that changed or, in check mode, would:
+    the drift), the resource under ``key`` (its predicted state in check mode) and, when diff mode is on,
+    ``diff: {before, after}``.
     """
 
     def __init__(self, module, before):
@@ -147,7 +148,11 @@ class Reconciler:
         )
 
     def result(self, key):
-        result = {"changed": self.changed, key: self.after if self.after is not None else {}}
+        result = {
+            "changed": self.changed,
+            "changed_fields": list(self.changed_fields),
+            key: self.after if self.after is not None else {},
+        }
         if self.module._diff:
             result["diff"] = {
                 "before": self.before if self.before is not None else {},
