@@ -32,17 +32,39 @@ LIST_PAGE_SIZE = 1000  # ListPermissions MaxResults maximum
 SERVICE_LINKED_ROLE_PATH = "role/aws-service-role/lakeformation.amazonaws.com/AWSServiceRoleForLakeFormationDataAccess"
 
 PERMISSIONS = [
-    "ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "DESCRIBE", "CREATE_DATABASE", "CREATE_TABLE",
-    "DATA_LOCATION_ACCESS", "CREATE_LF_TAG", "ASSOCIATE", "GRANT_WITH_LF_TAG_EXPRESSION", "CREATE_LF_TAG_EXPRESSION",
-    "CREATE_CATALOG", "SUPER_USER",
+    "ALL",
+    "SELECT",
+    "ALTER",
+    "DROP",
+    "DELETE",
+    "INSERT",
+    "DESCRIBE",
+    "CREATE_DATABASE",
+    "CREATE_TABLE",
+    "DATA_LOCATION_ACCESS",
+    "CREATE_LF_TAG",
+    "ASSOCIATE",
+    "GRANT_WITH_LF_TAG_EXPRESSION",
+    "CREATE_LF_TAG_EXPRESSION",
+    "CREATE_CATALOG",
+    "SUPER_USER",
 ]
 # What each kind of resource can be granted (Lake Formation permissions reference,
 # https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html).
 TABLE_PERMISSIONS = ["ALL", "ALTER", "DELETE", "DESCRIBE", "DROP", "INSERT", "SELECT"]
 DATABASE_PERMISSIONS = ["ALL", "ALTER", "CREATE_TABLE", "DESCRIBE", "DROP"]
 ALLOWED_PERMISSIONS = {
-    "catalog": ["ALL", "ALTER", "CREATE_CATALOG", "CREATE_DATABASE", "CREATE_LF_TAG", "CREATE_LF_TAG_EXPRESSION",
-                "DESCRIBE", "DROP", "SUPER_USER"],
+    "catalog": [
+        "ALL",
+        "ALTER",
+        "CREATE_CATALOG",
+        "CREATE_DATABASE",
+        "CREATE_LF_TAG",
+        "CREATE_LF_TAG_EXPRESSION",
+        "DESCRIBE",
+        "DROP",
+        "SUPER_USER",
+    ],
     "database": DATABASE_PERMISSIONS,
     "table": TABLE_PERMISSIONS,
     "columns": ["SELECT"],
@@ -101,7 +123,7 @@ def identity_key(principal):
     parts = parse_arn(caller_principal(principal))
     if not parts or parts["service"] != "iam":
         return (principal,)
-    kind, _, rest = parts["resource"].partition("/")
+    kind, rest = (parts["resource"].split("/", 1) + [""])[:2]
     return (parts["account"], kind, rest.rsplit("/", 1)[-1])
 
 
@@ -123,16 +145,22 @@ def short_principal(value, account):
 
 def validate_principal(value, field):
     if not isinstance(value, str) or not value:
-        return [f"{field}: must be a principal (role/NAME, user/NAME, an ARN, a 12-digit account or IAM_ALLOWED_PRINCIPALS)"]
+        return [
+            f"{field}: must be a principal (role/NAME, user/NAME, an ARN, a 12-digit account or IAM_ALLOWED_PRINCIPALS)"
+        ]
     if value == IAM_ALLOWED_PRINCIPALS or re.fullmatch(r"\d{12}", value) or SHORT_PRINCIPAL_RE.match(value):
         return []
     parts = parse_arn(value)
-    if parts and parts["resource"] and (
-        parts["service"] in ("iam", "organizations", "quicksight", "identitystore", "sso")
+    if (
+        parts
+        and parts["resource"]
+        and (parts["service"] in ("iam", "organizations", "quicksight", "identitystore", "sso"))
     ):
         return []
-    return [f"{field}: {value!r} is not a principal: use role/NAME, user/NAME, an IAM/Organizations/QuickSight ARN,"
-            " a 12-digit account id or IAM_ALLOWED_PRINCIPALS"]
+    return [
+        f"{field}: {value!r} is not a principal: use role/NAME, user/NAME, an IAM/Organizations/QuickSight ARN,"
+        " a 12-digit account id or IAM_ALLOWED_PRINCIPALS"
+    ]
 
 
 def validate_lf_tag(key, values, field):
@@ -144,7 +172,9 @@ def validate_lf_tag(key, values, field):
             errors.append(f"{field}.values: {len(values)} values given, an LF-tag has 1 to 50")
         for value in values:
             if not isinstance(value, str) or not value or not LF_TAG_VALUE_RE.match(value):
-                errors.append(f"{field}.values: {value!r} must be 1 to 256 letters, digits, spaces or _ . : * / = + - @ %")
+                errors.append(
+                    f"{field}.values: {value!r} must be 1 to 256 letters, digits, spaces or _ . : * / = + - @ %"
+                )
     return errors
 
 
@@ -177,15 +207,19 @@ def normalize_default_permissions(entries):
 
 
 def default_permissions_to_api(entries):
-    return [{"Principal": {"DataLakePrincipalIdentifier": e["principal"]}, "Permissions": list(e["permissions"])}
-            for e in entries]
+    return [
+        {"Principal": {"DataLakePrincipalIdentifier": e["principal"]}, "Permissions": list(e["permissions"])}
+        for e in entries
+    ]
 
 
 def normalize_settings(raw):
     return {
         "admins": principals(raw.get("DataLakeAdmins")),
         "read_only_admins": principals(raw.get("ReadOnlyAdmins")),
-        "create_database_default_permissions": normalize_default_permissions(raw.get("CreateDatabaseDefaultPermissions")),
+        "create_database_default_permissions": normalize_default_permissions(
+            raw.get("CreateDatabaseDefaultPermissions")
+        ),
         "create_table_default_permissions": normalize_default_permissions(raw.get("CreateTableDefaultPermissions")),
         "trusted_resource_owners": sorted(raw.get("TrustedResourceOwners") or []),
         "allow_external_data_filtering": bool(raw.get("AllowExternalDataFiltering", False)),
@@ -198,7 +232,9 @@ def settings_to_api(raw, settings):
     api = dict(raw)
     api["DataLakeAdmins"] = [{"DataLakePrincipalIdentifier": p} for p in settings["admins"]]
     api["ReadOnlyAdmins"] = [{"DataLakePrincipalIdentifier": p} for p in settings["read_only_admins"]]
-    api["CreateDatabaseDefaultPermissions"] = default_permissions_to_api(settings["create_database_default_permissions"])
+    api["CreateDatabaseDefaultPermissions"] = default_permissions_to_api(
+        settings["create_database_default_permissions"]
+    )
     api["CreateTableDefaultPermissions"] = default_permissions_to_api(settings["create_table_default_permissions"])
     api["TrustedResourceOwners"] = list(settings["trusted_resource_owners"])
     api["AllowExternalDataFiltering"] = settings["allow_external_data_filtering"]
@@ -359,14 +395,16 @@ def list_permissions(client, resource=None, catalog_id=None, resource_type=None)
 def _batch(client, operation, entries, catalog_id, describe):
     method = getattr(client, operation)
     for start in range(0, len(entries), BATCH_SIZE):
-        chunk = [dict(entry, Id=str(start + index)) for index, entry in enumerate(entries[start:start + BATCH_SIZE])]
+        chunk = [dict(entry, Id=str(start + index)) for index, entry in enumerate(entries[start : start + BATCH_SIZE])]
         params = {"CatalogId": catalog_id} if catalog_id else {}
         failures = method(Entries=chunk, aws_retry=True, **params).get("Failures", [])
         if failures:
             details = []
             for failure in failures[:5]:
                 error = failure.get("Error", {})
-                details.append(f"{describe(failure.get('RequestEntry', {}))}: {error.get('ErrorCode')} {error.get('ErrorMessage')}")
+                details.append(
+                    f"{describe(failure.get('RequestEntry', {}))}: {error.get('ErrorCode')} {error.get('ErrorMessage')}"
+                )
             verb = "grant" if operation == "batch_grant_permissions" else "revoke"
             raise DeltaLakeAWSError(
                 message=f"Failed to {verb} {len(failures)} of {len(chunk)} permission entries ({'; '.join(details)});"
@@ -410,8 +448,11 @@ def describe_resource(client, arn):
 
 @LakeFormationErrorHandler.common_error_handler("register location")
 def register_resource(client, arn, settings):
-    params = {"ResourceArn": arn, "HybridAccessEnabled": settings["hybrid_access_enabled"],
-              "WithFederation": settings["with_federation"]}
+    params = {
+        "ResourceArn": arn,
+        "HybridAccessEnabled": settings["hybrid_access_enabled"],
+        "WithFederation": settings["with_federation"],
+    }
     if settings["use_service_linked_role"]:
         params["UseServiceLinkedRole"] = True
     else:
@@ -421,9 +462,13 @@ def register_resource(client, arn, settings):
 
 @LakeFormationErrorHandler.common_error_handler("update registered location")
 def update_resource(client, arn, settings):
-    client.update_resource(ResourceArn=arn, RoleArn=settings["role_arn"], aws_retry=True,
-                           HybridAccessEnabled=settings["hybrid_access_enabled"],
-                           WithFederation=settings["with_federation"])
+    client.update_resource(
+        ResourceArn=arn,
+        RoleArn=settings["role_arn"],
+        aws_retry=True,
+        HybridAccessEnabled=settings["hybrid_access_enabled"],
+        WithFederation=settings["with_federation"],
+    )
 
 
 @LakeFormationErrorHandler.deletion_error_handler("deregister location")
@@ -495,7 +540,9 @@ def add_lf_tags(client, resource, tags, catalog_id=None):
     failures = client.add_lf_tags_to_resource(Resource=resource, LFTags=pairs, aws_retry=True, **params).get("Failures")
     if failures:
         error = failures[0].get("Error", {})
-        raise DeltaLakeAWSError(message=f"Failed to assign LF-tags: {error.get('ErrorCode')} {error.get('ErrorMessage')}")
+        raise DeltaLakeAWSError(
+            message=f"Failed to assign LF-tags: {error.get('ErrorCode')} {error.get('ErrorMessage')}"
+        )
 
 
 @LakeFormationErrorHandler.common_error_handler("remove LF-tags")
@@ -503,7 +550,10 @@ def remove_lf_tags(client, resource, tags, catalog_id=None):
     params = {"CatalogId": catalog_id} if catalog_id else {}
     pairs = [{"TagKey": k, "TagValues": list(v)} for k, v in tags.items()]
     failures = client.remove_lf_tags_from_resource(Resource=resource, LFTags=pairs, aws_retry=True, **params).get(
-        "Failures")
+        "Failures"
+    )
     if failures:
         error = failures[0].get("Error", {})
-        raise DeltaLakeAWSError(message=f"Failed to remove LF-tags: {error.get('ErrorCode')} {error.get('ErrorMessage')}")
+        raise DeltaLakeAWSError(
+            message=f"Failed to remove LF-tags: {error.get('ErrorCode')} {error.get('ErrorMessage')}"
+        )

@@ -21,8 +21,8 @@ description:
     O(purge=true) also revokes every grant on the listed resources held by the listed principals that the list
     does not name, so the listed principals' access to the listed resources is exactly the list (the mode for
     drift detection with C(--check --diff)).
-  - The diff and RV(granted)/RV(revoked) name each grant readably, one line per permission, such as
-    C(role/analyst: SELECT on sales.orders).
+  - "The diff and RV(granted)/RV(revoked) name each grant readably, one line per permission, such as
+    C(role/analyst: SELECT on sales.orders)."
   - Full check mode, predicting exactly what a real run grants and revokes. The principals, databases and
     tables need not exist yet in check mode.
 author:
@@ -221,7 +221,7 @@ permissions:
   type: dict
   contains:
     grants:
-      description: The grants, as C(principal: PERMISSION[ with grant option] on resource).
+      description: "The grants, as C(principal: PERMISSION[ with grant option] on resource)."
       type: list
       elements: str
       sample: ["role/analyst: DESCRIBE on sales.orders", "role/analyst: SELECT on sales.orders"]
@@ -276,8 +276,12 @@ ARGUMENT_SPEC = {
             "principal": {"type": "str", "required": True},
             "resource": {"type": "dict", "required": True, "options": RESOURCE_SPEC},
             "permissions": {"type": "list", "elements": "str", "default": [], "choices": lf.PERMISSIONS},
-            "permissions_with_grant_option": {"type": "list", "elements": "str", "default": [],
-                                              "choices": lf.PERMISSIONS},
+            "permissions_with_grant_option": {
+                "type": "list",
+                "elements": "str",
+                "default": [],
+                "choices": lf.PERMISSIONS,
+            },
         },
     },
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -314,8 +318,10 @@ def resource_kind(resource):
 def validate_resource(resource, field):
     kind = resource_kind(resource)
     if kind is None:
-        return [f"{field}: set exactly one of catalog, database (with or without table), data_location, lf_tag,"
-                " lf_tag_policy"]
+        return [
+            f"{field}: set exactly one of catalog, database (with or without table), data_location, lf_tag,"
+            " lf_tag_policy"
+        ]
     errors = []
     if resource.get("table") is not None and resource.get("database") is None:
         errors.append(f"{field}.table: needs database")
@@ -333,13 +339,16 @@ def validate_resource(resource, field):
         elif resource.get("columns") is not None and not resource["columns"]:
             errors.append(f"{field}.columns: must name at least one column")
         elif resource.get("excluded_columns") is not None and not resource["excluded_columns"]:
-            errors.append(f"{field}.excluded_columns: must name at least one column (a table's every column is"
-                          " the table itself: drop excluded_columns)")
+            errors.append(
+                f"{field}.excluded_columns: must name at least one column (a table's every column is"
+                " the table itself: drop excluded_columns)"
+            )
     if kind == "data_location":
         location = resource["data_location"]
         if location.startswith("arn:"):
-            errors += validate_arn(location, f"{field}.data_location", service="s3", region_required=False,
-                                   account_required=False)
+            errors += validate_arn(
+                location, f"{field}.data_location", service="s3", region_required=False, account_required=False
+            )
         elif location.startswith("s3://"):
             errors += validate_bucket_name(location[5:].split("/", 1)[0], f"{field}.data_location")
         else:
@@ -351,8 +360,9 @@ def validate_resource(resource, field):
         if not expression:
             errors.append(f"{field}.lf_tag_policy.expression: needs at least one condition")
         for index, condition in enumerate(expression):
-            errors += lf.validate_lf_tag(condition["key"], condition["values"],
-                                         f"{field}.lf_tag_policy.expression[{index}]")
+            errors += lf.validate_lf_tag(
+                condition["key"], condition["values"], f"{field}.lf_tag_policy.expression[{index}]"
+            )
     return errors
 
 
@@ -372,8 +382,10 @@ def validate_params(module):
             for key in ("permissions", "permissions_with_grant_option"):
                 for permission in item[key]:
                     if permission not in allowed:
-                        errors.append(f"{field}.{key}: {permission} cannot be granted on a {kind.split(':')[0]}"
-                                      f" resource (allowed: {', '.join(allowed)})")
+                        errors.append(
+                            f"{field}.{key}: {permission} cannot be granted on a {kind.split(':')[0]}"
+                            f" resource (allowed: {', '.join(allowed)})"
+                        )
         missing = sorted(set(item["permissions_with_grant_option"]) - set(item["permissions"]))
         if missing:
             errors.append(f"{field}.permissions_with_grant_option: {', '.join(missing)} must also be in permissions")
@@ -425,8 +437,8 @@ def read_grants(client, wanted, account, catalog_id):
     """What the listed principals hold on the listed resources: {(principal, key): {"permissions",
     "grantable", "raw": {permission: API resource it was granted on}}}. One paginated ListPermissions per
     resource scope (a table and its column sets share one)."""
-    keys = {key for _, key in wanted}
-    listed_principals = {principal for principal, _ in wanted}
+    keys = {pair[1] for pair in wanted}
+    listed_principals = {pair[0] for pair in wanted}
     scopes = {}
     for key in sorted(keys, key=repr):
         scope, api = lf.read_scope(key)
@@ -463,8 +475,8 @@ def plan(params, wanted, have):
     state = params["state"]
     pairs = set(wanted)
     if params["purge"]:
-        principals = {p for p, _ in wanted}
-        keys = {k for _, k in wanted}
+        principals = {pair[0] for pair in wanted}
+        keys = {pair[1] for pair in wanted}
         pairs |= {pair for pair in have if pair[0] in principals and pair[1] in keys}
     for pair in sorted(pairs, key=repr):
         principal, key = pair
@@ -520,7 +532,9 @@ def entry_lines(entry, account):
     for permission in sorted(set(entry["Permissions"]) | set(entry["PermissionsWithGrantOption"])):
         grantable = permission in entry["PermissionsWithGrantOption"]
         if permission not in entry["Permissions"]:
-            lines.append(f"{lf.short_principal(principal, account)}: grant option of {permission} on {lf.describe_key(key)}")
+            lines.append(
+                f"{lf.short_principal(principal, account)}: grant option of {permission} on {lf.describe_key(key)}"
+            )
         else:
             lines.append(lf.describe_grant(principal, permission, grantable, key, account))
     return lines

@@ -151,18 +151,26 @@ def validate_params(module):
     params = module.params
     errors = validate_region(module.region)
     if params["resource_arn"]:
-        errors += validate_arn(params["resource_arn"], "resource_arn", service="s3", region_required=False,
-                               account_required=False)
+        errors += validate_arn(
+            params["resource_arn"], "resource_arn", service="s3", region_required=False, account_required=False
+        )
         if not errors:
-            errors += validate_bucket_name(parse_arn(params["resource_arn"])["resource"].split("/", 1)[0],
-                                           "resource_arn")
+            errors += validate_bucket_name(
+                parse_arn(params["resource_arn"])["resource"].split("/", 1)[0], "resource_arn"
+            )
     else:
         errors += validate_bucket_name(params["bucket"], "bucket")
         if params["prefix"]:
             errors += validate_s3_prefix(params["prefix"], "prefix", trailing_slash=False)
     if params["role_arn"]:
-        errors += validate_arn(params["role_arn"], "role_arn", service="iam", region_required=False,
-                               account_required=True, resource_prefix="role/")
+        errors += validate_arn(
+            params["role_arn"],
+            "role_arn",
+            service="iam",
+            region_required=False,
+            account_required=True,
+            resource_prefix="role/",
+        )
     if params["state"] == "present" and not params["role_arn"] and not params["use_service_linked_role"]:
         errors.append("role_arn: set role_arn, or use_service_linked_role: true, to register a location")
     module.fail_on_errors(errors)
@@ -179,7 +187,11 @@ def main():
     module = DeltaLakeAWSModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
-        mutually_exclusive=[("resource_arn", "bucket"), ("resource_arn", "prefix"), ("role_arn", "use_service_linked_role")],
+        mutually_exclusive=[
+            ("resource_arn", "bucket"),
+            ("resource_arn", "prefix"),
+            ("role_arn", "use_service_linked_role"),
+        ],
         required_one_of=[("resource_arn", "bucket")],
     )
     validate_params(module)
@@ -203,13 +215,18 @@ def main():
                 if params[key] is not None:
                     wanted[key] = params[key]
             if not reconciler.exists:
-                initial = {"resource_arn": arn, "role_arn": role, "use_service_linked_role": wanted["use_service_linked_role"],
-                           "hybrid_access_enabled": wanted.get("hybrid_access_enabled", False),
-                           "with_federation": wanted.get("with_federation", False)}
+                initial = {
+                    "resource_arn": arn,
+                    "role_arn": role,
+                    "use_service_linked_role": wanted["use_service_linked_role"],
+                    "hybrid_access_enabled": wanted.get("hybrid_access_enabled", False),
+                    "with_federation": wanted.get("with_federation", False),
+                }
                 reconciler.create(initial, lambda: lf.register_resource(client, arn, initial))
             else:
                 reconciler.converge_group(
-                    wanted, lambda target, have: lf.update_resource(client, arn, {**reconciler.before, **target}))
+                    wanted, lambda target, have: lf.update_resource(client, arn, {**reconciler.before, **target})
+                )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(**reconciler.result("resource"))

@@ -260,8 +260,10 @@ def desired_principals(current, wanted, purge, expand):
 def desired_defaults(entries, expand):
     if entries is None:
         return None
-    raw = [{"Principal": {"DataLakePrincipalIdentifier": expand(e["principal"])}, "Permissions": e["permissions"]}
-           for e in entries]
+    raw = [
+        {"Principal": {"DataLakePrincipalIdentifier": expand(e["principal"])}, "Permissions": e["permissions"]}
+        for e in entries
+    ]
     return lf.normalize_default_permissions(raw)
 
 
@@ -310,8 +312,12 @@ def main():
     try:
         raw = lf.get_data_lake_settings(client, catalog_id)
         before = lf.normalize_settings(raw)
-        principal_options = [params["admins"], params["read_only_admins"], params["create_database_default_permissions"],
-                             params["create_table_default_permissions"]]
+        principal_options = [
+            params["admins"],
+            params["read_only_admins"],
+            params["create_database_default_permissions"],
+            params["create_table_default_permissions"],
+        ]
         identity = None
         if any(option is not None for option in principal_options):
             identity = lf.get_caller_identity(module.client("sts"))
@@ -321,15 +327,22 @@ def main():
 
         wanted = {
             "admins": desired_principals(before["admins"], params["admins"], params["purge_admins"], expand),
-            "read_only_admins": desired_principals(before["read_only_admins"], params["read_only_admins"],
-                                                   params["purge_read_only_admins"], expand),
-            "create_database_default_permissions": desired_defaults(params["create_database_default_permissions"],
-                                                                    expand),
+            "read_only_admins": desired_principals(
+                before["read_only_admins"], params["read_only_admins"], params["purge_read_only_admins"], expand
+            ),
+            "create_database_default_permissions": desired_defaults(
+                params["create_database_default_permissions"], expand
+            ),
             "create_table_default_permissions": desired_defaults(params["create_table_default_permissions"], expand),
-            "trusted_resource_owners": sorted(set(params["trusted_resource_owners"]))
-            if params["trusted_resource_owners"] is not None else None,
+            "trusted_resource_owners": (
+                sorted(set(params["trusted_resource_owners"]))
+                if params["trusted_resource_owners"] is not None
+                else None
+            ),
             "allow_external_data_filtering": params["allow_external_data_filtering"],
-            "parameters": {**before["parameters"], **params["parameters"]} if params["parameters"] is not None else None,
+            "parameters": (
+                {**before["parameters"], **params["parameters"]} if params["parameters"] is not None else None
+            ),
         }
         wanted = {key: value for key, value in wanted.items() if value is not None}
         if "admins" in wanted:
@@ -337,11 +350,16 @@ def main():
             check_lockout(module, before["admins"], wanted["admins"], identity["principal"])
         reconciler = Reconciler(module, before)
         cuts_iam = [
-            key for key in ("create_database_default_permissions", "create_table_default_permissions")
+            key
+            for key in ("create_database_default_permissions", "create_table_default_permissions")
             if key in wanted and lf.allows_iam_principals(before[key]) and not lf.allows_iam_principals(wanted[key])
         ]
-        reconciler.converge_group(wanted, lambda target, have: lf.put_data_lake_settings(
-            client, lf.settings_to_api(raw, {**reconciler.before, **target}), catalog_id))
+        reconciler.converge_group(
+            wanted,
+            lambda target, have: lf.put_data_lake_settings(
+                client, lf.settings_to_api(raw, {**reconciler.before, **target}), catalog_id
+            ),
+        )
         if cuts_iam and reconciler.changed:
             account = identity["account"] if identity else None
             access = iam_allowed_access(client, account, catalog_id)
@@ -349,9 +367,11 @@ def main():
             what = " and ".join(k.replace("create_", "new ").replace("_default_permissions", "s") for k in cuts_iam)
             message = f"{what} no longer grant IAM_ALLOWED_PRINCIPALS: Lake Formation permissions alone govern them."
             if access:
-                message += (f" {len(access)} existing databases/tables still carry an IAM_ALLOWED_PRINCIPALS grant and"
-                            f" keep IAM-only access until it is revoked, which cuts that access off:"
-                            f" {', '.join(access[:20])}{' ...' if len(access) > 20 else ''}")
+                message += (
+                    f" {len(access)} existing databases/tables still carry an IAM_ALLOWED_PRINCIPALS grant and"
+                    f" keep IAM-only access until it is revoked, which cuts that access off:"
+                    f" {', '.join(access[:20])}{' ...' if len(access) > 20 else ''}"
+                )
             # AnsibleAWSModule.warn (amazon.aws 10.1) also passes warnings= to exit_json, which ansible-core
             # 2.19 reports as deprecated; warn through the AnsibleModule itself
             module._module.warn(message)

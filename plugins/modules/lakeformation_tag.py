@@ -199,18 +199,28 @@ def validate_params(module):
 
 
 def assignment_targets(assignments):
-    """[(label, scope, column)] per listed resource; ``scope`` is the read/write unit (database, table, or
+    """[{label, scope, column, item}] per listed resource; ``scope`` is the read/write unit (database, table, or
     a table's columns) and ``column`` the column name or None."""
     targets = []
     for item in assignments:
         if item["table"] is None:
-            targets.append((f"database {item['database']}", ("database", item["database"]), None, item))
+            label, scope, columns = f"database {item['database']}", ("database", item["database"]), [None]
         elif item["columns"] is None:
-            targets.append((f"{item['database']}.{item['table']}", ("table", item["database"], item["table"]), None, item))
+            label, scope, columns = (
+                f"{item['database']}.{item['table']}",
+                ("table", item["database"], item["table"]),
+                [None],
+            )
         else:
-            for column in item["columns"]:
-                scope = ("columns", item["database"], item["table"])
-                targets.append((f"{item['database']}.{item['table']}.{column}", scope, column, item))
+            label, scope, columns = (
+                f"{item['database']}.{item['table']}",
+                ("columns", item["database"], item["table"]),
+                item["columns"],
+            )
+        for column in columns:
+            targets.append(
+                {"label": label + (f".{column}" if column else ""), "scope": scope, "column": column, "item": item}
+            )
     return targets
 
 
@@ -225,19 +235,20 @@ def scope_resource(scope, columns=None):
 def read_assignments(client, key, targets, catalog_id):
     """{label: value or None} of every listed resource; one read per database/table/table-with-columns."""
     columns_by_scope = {}
-    for _, scope, column, _ in targets:
-        if column is not None:
-            columns_by_scope.setdefault(scope, set()).add(column)
+    for target in targets:
+        if target["column"] is not None:
+            columns_by_scope.setdefault(target["scope"], set()).add(target["column"])
     tags = {}
-    for scope in sorted({t[1] for t in targets}):
+    for scope in sorted({t["scope"] for t in targets}):
         tags[scope] = lf.get_resource_lf_tags(client, scope_resource(scope, columns_by_scope.get(scope)), catalog_id)
     found = {}
-    for label, scope, column, _ in targets:
+    for target in targets:
+        scope = target["scope"]
         if scope[0] == "columns":
-            values = tags[scope]["columns"].get(column, {}).get(key)
+            values = tags[scope]["columns"].get(target["column"], {}).get(key)
         else:
             values = tags[scope][scope[0]].get(key)
-        found[label] = values[0] if values else None
+        found[target["label"]] = values[0] if values else None
     return found
 
 
@@ -245,12 +256,13 @@ def write_assignments(client, key, targets, target, have, catalog_id):
     """Assign or remove the key where ``target`` and ``have`` differ; a table's columns with one value share
     one call."""
     changes = {}
-    for label, scope, column, _ in targets:
+    for listed in targets:
+        label = listed["label"]
         if target[label] == have.get(label):
             continue
         op = "add" if target[label] is not None else "remove"
         value = target[label] if op == "add" else have[label]
-        changes.setdefault((op, scope, value), []).append(column)
+        changes.setdefault((op, listed["scope"], value), []).append(listed["column"])
     for (op, scope, value), columns in sorted(changes.items(), key=repr):
         resource = scope_resource(scope, [c for c in columns if c is not None])
         if op == "add":
@@ -275,15 +287,19 @@ def main():
                 reconciler.delete(lambda: lf.delete_lf_tag(client, key, catalog_id))
             module.exit_json(**reconciler.result("tag"))
         targets = assignment_targets(params["assignments"])
-        assignments = read_assignments(client, key, targets, catalog_id) if values else {t[0]: None for t in targets}
+        assignments = (
+            read_assignments(client, key, targets, catalog_id) if values else {t["label"]: None for t in targets}
+        )
         before = {"key": key, "values": values, "assignments": assignments} if values else None
         reconciler = Reconciler(module, before)
         if values is None:
             if not params["values"]:
                 module.fail_json(msg=f"values: LF-tag {key!r} does not exist; give its values to create it")
             wanted_values = sorted(set(params["values"]))
-            reconciler.create({"key": key, "values": wanted_values, "assignments": assignments},
-                              lambda: lf.create_lf_tag(client, key, wanted_values, catalog_id))
+            reconciler.create(
+                {"key": key, "values": wanted_values, "assignments": assignments},
+                lambda: lf.create_lf_tag(client, key, wanted_values, catalog_id),
+            )
         elif params["values"] is not None:
             wanted = set(params["values"]) if params["purge_values"] else set(params["values"]) | set(values)
 
@@ -296,13 +312,19 @@ def main():
             reconciler.converge("values", sorted(wanted), write_values)
         allowed = set(reconciler.after["values"])
         wanted_assignments = dict(reconciler.after["assignments"])
-        for label, _, _, item in targets:
-            wanted_assignments[label] = item["value"] if item["state"] == "present" else None
+        for listed in targets:
+            item = listed["item"]
+            wanted_assignments[listed["label"]] = item["value"] if item["state"] == "present" else None
             if item["state"] == "present" and item["value"] not in allowed:
-                module.fail_json(msg=f"assignments: value {item['value']!r} for {label} is not one of the LF-tag's"
-                                 f" values {sorted(allowed)}")
-        reconciler.converge("assignments", wanted_assignments,
-                            lambda target, have: write_assignments(client, key, targets, target, have, catalog_id))
+                module.fail_json(
+                    msg=f"assignments: value {item['value']!r} for {listed['label']} is not one of the"
+                    f" LF-tag's values {sorted(allowed)}"
+                )
+        reconciler.converge(
+            "assignments",
+            wanted_assignments,
+            lambda target, have: write_assignments(client, key, targets, target, have, catalog_id),
+        )
         if pending_deletes:
             lf.update_lf_tag(client, key, None, pending_deletes, catalog_id)
     except AnsibleAWSError as e:

@@ -54,13 +54,23 @@ def batch_grant_option():
 
     def batch_grant_permissions(self, catalog_id, entries):
         for entry in entries:
-            self.grant_permissions(catalog_id, entry.get("Principal"), entry.get("Resource"),
-                                   entry.get("Permissions"), entry.get("PermissionsWithGrantOption"))
+            self.grant_permissions(
+                catalog_id,
+                entry.get("Principal"),
+                entry.get("Resource"),
+                entry.get("Permissions"),
+                entry.get("PermissionsWithGrantOption"),
+            )
 
     def batch_revoke_permissions(self, catalog_id, entries):
         for entry in entries:
-            self.revoke_permissions(catalog_id, entry.get("Principal"), entry.get("Resource"),
-                                    entry.get("Permissions"), entry.get("PermissionsWithGrantOption"))
+            self.revoke_permissions(
+                catalog_id,
+                entry.get("Principal"),
+                entry.get("Resource"),
+                entry.get("Permissions"),
+                entry.get("PermissionsWithGrantOption"),
+            )
 
     LakeFormationBackend.batch_grant_permissions = batch_grant_permissions
     LakeFormationBackend.batch_revoke_permissions = batch_revoke_permissions
@@ -81,12 +91,13 @@ def _lf_tag_policy_key(policy):
 
 def list_permissions_filters():
     """``ListPermissions`` filtered by an ``LFTag`` or ``LFTagPolicy`` resource returns the grants on that
-    resource, and filtered by a ``Table`` it also returns the column-level (``TableWithColumns``) grants on
-    that table, as the console's table view shows them
-    (https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_ListPermissions.html).
+    resource, filtered by a ``Table`` it also returns the column-level (``TableWithColumns``) grants on that
+    table, as the console's table view shows them, and filtered by a table wildcard it returns the wildcard
+    grants of that database (https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_ListPermissions.html).
 
-    moto refuses a filter without a catalog, database, table or data location (InvalidInputException), and
-    matches a ``Table`` filter against ``Table`` grants only. Other filters keep moto's own behaviour."""
+    moto refuses a filter without a catalog, database, table or data location (InvalidInputException), matches a
+    ``Table`` filter against ``Table`` grants only, and answers HTTP 500 (KeyError) for a table-wildcard filter
+    when a named table of the catalog has grants. Other filters keep moto's own behaviour."""
     import json
 
     from moto.lakeformation.responses import LakeFormationResponse
@@ -96,7 +107,7 @@ def list_permissions_filters():
     def list_permissions(self):
         resource = self._get_param("Resource") or {}
         table = resource.get("Table")
-        if not ({"LFTag", "LFTagPolicy"} & set(resource) or (table and table.get("Name"))):
+        if not ({"LFTag", "LFTagPolicy"} & set(resource) or table):
             return original(self)
         catalog_id = self._get_param("CatalogId") or self.current_account
         principal = self._get_param("Principal")
@@ -112,7 +123,11 @@ def list_permissions_filters():
                 match = "LFTag" in held and _strip_catalog(held["LFTag"]) == wanted
             elif "LFTagPolicy" in resource:
                 match = "LFTagPolicy" in held and _lf_tag_policy_key(held["LFTagPolicy"]) == _lf_tag_policy_key(
-                    resource["LFTagPolicy"])
+                    resource["LFTagPolicy"]
+                )
+            elif "TableWildcard" in table:
+                on = held.get("Table") or {}
+                match = "TableWildcard" in on and on.get("DatabaseName") == table["DatabaseName"]
             else:
                 on = held.get("Table") or held.get("TableWithColumns") or {}
                 match = (on.get("DatabaseName"), on.get("Name")) == (table["DatabaseName"], table["Name"])
