@@ -642,7 +642,7 @@ def parse_s3_uri(value):
     """``s3://bucket/key`` -> (bucket, key), or None."""
     if not isinstance(value, str) or not value.startswith("s3://"):
         return None
-    bucket, _, key = value[5:].partition("/")
+    bucket, key = (value[5:].split("/", 1) + [""])[:2]
     return (bucket, key) if bucket else None
 
 
