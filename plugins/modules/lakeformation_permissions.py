@@ -249,7 +249,10 @@ from ansible_collections.deltalake.aws.plugins.module_utils.validators import va
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_glue_name
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region
 
-TAG_SPEC = {"key": {"type": "str", "required": True, "no_log": False}, "values": {"type": "list", "elements": "str", "required": True}}
+TAG_SPEC = {
+    "key": {"type": "str", "required": True, "no_log": False},
+    "values": {"type": "list", "elements": "str", "required": True},
+}
 RESOURCE_SPEC = {
     "catalog": {"type": "bool"},
     "catalog_id": {"type": "str"},
