@@ -374,7 +374,7 @@ def describe_grant(principal, permission, grantable, key, account):
 @LakeFormationErrorHandler.common_error_handler("list Lake Formation permissions")
 def list_permissions(client, resource=None, catalog_id=None, resource_type=None):
     """Every grant on ``resource`` (all of the catalog when None), following NextToken (botocore has no
-    paginator for ListPermissions). Each page is one retried call."""
+    paginator for ListPermissions). Each page is one retried call. No grants on a resource that does not exist."""
     params = {"MaxResults": LIST_PAGE_SIZE}
     if resource is not None:
         params["Resource"] = resource
@@ -384,7 +384,12 @@ def list_permissions(client, resource=None, catalog_id=None, resource_type=None)
         params["CatalogId"] = catalog_id
     grants = []
     while True:
-        page = client.list_permissions(aws_retry=True, **params)
+        try:
+            page = client.list_permissions(aws_retry=True, **params)
+        except is_boto3_error_code("EntityNotFoundException"):
+            # the database or table does not exist (yet: an earlier task of a check-mode run creates it), so no
+            # grant on it exists either
+            return grants
         grants.extend(page.get("PrincipalResourcePermissions", []))
         token = page.get("NextToken")
         if not token or token == params.get("NextToken"):

@@ -210,6 +210,12 @@ def test_list_permissions_follows_next_token(stubbed):
     assert lf.list_permissions(client, ORDERS) == first + second
 
 
+def test_list_permissions_of_a_missing_table_is_empty(stubbed):
+    client, stub = stubbed
+    stub.add_client_error("list_permissions", "EntityNotFoundException", http_status_code=400)
+    assert lf.list_permissions(client, ORDERS) == []
+
+
 def test_list_permissions_retries_throttling(stubbed):
     client, stub = stubbed
     stub.add_client_error("list_permissions", "ThrottlingException", http_status_code=400)
@@ -347,7 +353,7 @@ def test_purge_revokes_exactly_the_extras_of_listed_principals_on_listed_resourc
 def test_purge_revokes_on_the_form_a_permission_was_granted_on():
     as_columns = {"TableWithColumns": {"DatabaseName": "sales", "Name": "orders", "ColumnWildcard": {}}}
     have = held((ANALYST, as_columns, ["SELECT"], []), (ANALYST, ORDERS, ["DESCRIBE"], []))
-    grants, revokes, _ = perms.plan(params(purge=True), wanted((ANALYST, ORDERS, ["DESCRIBE"], [])), have)
+    grants, revokes, unused_after = perms.plan(params(purge=True), wanted((ANALYST, ORDERS, ["DESCRIBE"], [])), have)
     assert grants == [] and revokes == [grant(ANALYST, as_columns, ["SELECT"], [])]
 
 
