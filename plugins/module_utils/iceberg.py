@@ -378,21 +378,7 @@ class IcebergCatalog:
                     with transaction.update_spec() as update:
                         for text in operations["spec_remove"]:
                             update.remove_field(names[text])
-                removals = [c for c in changes if c["kind"] in ("drop", "retype")]
-                if renamed or removals:
-                    with transaction.update_schema(allow_incompatible_changes=allow_incompatible) as update:
-                        for old, new in renamed.items():
-                            update.rename_column(old, new)
-                    if removals:
-                        with transaction.update_schema(allow_incompatible_changes=allow_incompatible) as update:
-                            for change in removals:
-                                update.delete_column(change["path"])
-                additions = [c for c in changes if c["kind"] not in ("drop",)]
-                if additions:
-                    want = columns_struct(operations["want"], ICEBERG)
-                    with transaction.update_schema(allow_incompatible_changes=allow_incompatible) as update:
-                        for change in additions:
-                            self._schema_change(update, change, want)
+                self._evolve_schema(transaction, renamed, changes, operations["want"], allow_incompatible)
                 if operations["spec_add"]:
                     with transaction.update_spec() as update:
                         for text in operations["spec_add"]:
@@ -408,6 +394,36 @@ class IcebergCatalog:
             raise DeltaLakeAWSError(message=f"Failed to evolve Iceberg table {database}.{name}: {e}") from e
         return table.metadata_location
 
+    def _evolve_schema(self, transaction, renamed, changes, want, allow_incompatible):
+        """One schema update (one new schema version) when possible. Within an update pyiceberg resolves names
+        against the schema it started from, so paths of renamed columns are given by their old names. Columns
+        dropped (or re-created) and new columns reusing a renamed column's old name need a second update."""
+        removals = [c for c in changes if c["kind"] in ("drop", "retype")]
+        others = [c for c in changes if c["kind"] != "drop"]
+        reused = any(c["kind"] in ("add", "retype") and c["path"][0] in renamed for c in others)
+        old_names = {new: old for old, new in renamed.items()}
+        struct = columns_struct(want, ICEBERG)
+
+        def original(path):
+            return (old_names.get(path[0], path[0]),) + tuple(path[1:])
+
+        if removals or reused:
+            with transaction.update_schema(allow_incompatible_changes=allow_incompatible) as update:
+                for old, new in renamed.items():
+                    update.rename_column(old, new)
+                for change in removals:
+                    update.delete_column(original(change["path"]))
+            if others:
+                with transaction.update_schema(allow_incompatible_changes=allow_incompatible) as update:
+                    for change in others:
+                        self._schema_change(update, change, struct, change["path"])
+        elif renamed or others:
+            with transaction.update_schema(allow_incompatible_changes=allow_incompatible) as update:
+                for old, new in renamed.items():
+                    update.rename_column(old, new)
+                for change in others:
+                    self._schema_change(update, change, struct, original(change["path"]))
+
     @staticmethod
     def _partition_names(table, renamed):
         schema = table.schema()
@@ -419,11 +435,12 @@ class IcebergCatalog:
         return names
 
     @staticmethod
-    def _schema_change(update, change, want):
-        path, kind = change["path"], change["kind"]
+    def _schema_change(update, change, want, path):
+        """One change of plan_table's, at ``path`` (the column's name as the update resolves it)."""
+        kind = change["kind"]
         ids = itertools.count(1)
         if kind in ("add", "retype"):
-            field = change["field"] if kind == "add" else field_at(want, path)
+            field = change["field"] if kind == "add" else field_at(want, change["path"])
             update.add_column(path, _iceberg_type(field["type"], ids), doc=field.get("comment"),
                               required=field["required"])
         elif kind == "widen":
