@@ -1,0 +1,54 @@
+# Copyright: Contributors to the deltalake.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Run a module's reconcile functions in-process against moto, counting the AWS operations they make."""
+
+import boto3
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
+
+READ_PREFIXES = ("Get", "List", "Describe", "Head")
+
+
+class ModuleFailed(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.kwargs = kwargs
+
+
+class FakeModule:
+    """What the reconcile functions use of DeltaLakeAWSModule: params (argspec defaults filled in), check_mode,
+    _diff, region, client(), fail_json(), warn(). Every client records the operations it makes in ``calls``."""
+
+    def __init__(self, argument_spec, params, check_mode=False, region="us-east-1"):
+        self.params = {name: spec.get("default") for name, spec in argument_spec.items()}
+        self.params.update(params)
+        self.check_mode = check_mode
+        self._diff = True
+        self.region = region
+        self.calls = []
+        self.warnings = []
+
+    def client(self, service, retry_decorator=None, **kwargs):
+        raw = boto3.client(service, region_name=self.region)
+        raw.meta.events.register("before-call.*.*", self._record)
+        return RetryingBotoClientWrapper(raw, retry_decorator or aws_retry(delay=0, max_delay=0))
+
+    def _record(self, model, **kwargs):
+        self.calls.append(model.name)
+
+    @property
+    def mutating(self):
+        return [c for c in self.calls if not c.startswith(READ_PREFIXES)]
+
+    def fail_json(self, **kwargs):
+        raise ModuleFailed(kwargs)
+
+    def fail_on_errors(self, errors):
+        if errors:
+            self.fail_json(msg="; ".join(errors), errors=errors)
+
+    def warn(self, message):
+        self.warnings.append(message)
