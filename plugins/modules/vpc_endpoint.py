@@ -1,0 +1,474 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the deltalake.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: vpc_endpoint
+short_description: Manage a VPC endpoint that keeps a data lake's AWS traffic inside the VPC
+version_added: 0.1.0
+description:
+  - Creates, updates and deletes one VPC endpoint, a gateway endpoint (S3, DynamoDB) or an interface endpoint
+    (Glue, Athena, KMS, Firehose, STS and any other PrivateLink service).
+  - An endpoint is identified by its VPC, service and type. The module looks it up by those three, leaving
+    out deleted endpoints, before it creates anything, so a re-run never makes a duplicate, even after a run
+    that stopped between creating the endpoint and tagging it.
+  - Route tables, subnets and security groups are added and removed in place, with one ModifyVpcEndpoint call
+    for every change of the endpoint (the policy and private DNS included); tags change with
+    CreateTags/DeleteTags. An identical re-run reports RV(ignore:changed=false) after one
+    DescribeVpcEndpoints call.
+  - In check mode the module makes read calls only and predicts what a real run would change; with C(--diff)
+    it shows every changed setting before and after.
+author:
+  - deltalake.aws developers (@deltalake-aws)
+options:
+  vpc_id:
+    description:
+      - The VPC of the endpoint.
+    type: str
+    required: true
+  service:
+    description:
+      - The service, as a short name or a full service name.
+      - 'Short names expand to C(com.amazonaws.<region>.<service>): V(s3), V(glue), V(athena), V(kms), V(sts),
+        V(lakeformation), V(logs), V(dynamodb), V(firehose) (C(kinesis-firehose)) and V(kinesis)
+        (C(kinesis-streams)).'
+      - A full name (it contains a dot), such as C(com.amazonaws.eu-west-1.ssm) or a PrivateLink service's
+        C(com.amazonaws.vpce.eu-west-1.vpce-svc-...), is used as it is.
+    type: str
+    required: true
+  type:
+    description:
+      - The endpoint type. Defaults to V(Gateway) for S3 and DynamoDB (free, routed through route tables) and
+        V(Interface) for every other service.
+      - Part of the endpoint's identity; an endpoint of another type for the same service is another endpoint.
+    type: str
+    choices: [Gateway, Interface]
+  route_table_ids:
+    description:
+      - Route tables of a V(Gateway) endpoint; AWS adds a route to the service's prefix list in each.
+      - Not managed when not set.
+    type: list
+    elements: str
+  purge_route_table_ids:
+    description:
+      - Whether route tables not in O(route_table_ids) are removed from the endpoint.
+    type: bool
+    default: true
+  subnet_ids:
+    description:
+      - Subnets of an V(Interface) endpoint, at most one per Availability Zone; the endpoint has a network
+        interface in each.
+      - Not managed when not set.
+    type: list
+    elements: str
+  purge_subnet_ids:
+    description:
+      - Whether subnets not in O(subnet_ids) are removed from the endpoint.
+    type: bool
+    default: true
+  security_group_ids:
+    description:
+      - Security groups of an V(Interface) endpoint's network interfaces. AWS uses the VPC's default security
+        group when a new endpoint gets none.
+      - Not managed when not set.
+    type: list
+    elements: str
+  purge_security_group_ids:
+    description:
+      - Whether security groups not in O(security_group_ids) are removed from the endpoint.
+    type: bool
+    default: true
+  private_dns_enabled:
+    description:
+      - Whether the service's regional DNS name resolves to the V(Interface) endpoint inside the VPC (the VPC
+        needs DNS support and DNS hostnames). V(true) when an interface endpoint is created without it.
+      - Only for V(Interface) endpoints. Not managed on an existing endpoint when not set.
+    type: bool
+  policy:
+    description:
+      - The endpoint policy, as a policy document (dict or JSON string). Compared semantically (statement
+        order, a string versus a one-element list, the forms of a principal), so an equal policy is never
+        rewritten.
+      - Not managed when not set; a new endpoint then gets the AWS default, full access.
+    type: json
+  state:
+    description:
+      - V(present) creates or updates the endpoint, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description:
+      - Wait until a created endpoint is available, or a deleted one is gone.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How long to wait, in seconds.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: aws
+notes:
+  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
+  - The module manages one endpoint per VPC, service and type. If several live endpoints match (made outside
+    this module), it fails and names them rather than choose one.
+  - In check mode a new endpoint's RV(vpc_endpoint.id) is V(null); AWS assigns it.
+"""
+
+EXAMPLES = r"""
+# Credentials, region and endpoint come from module_defaults or the environment; none are shown here.
+
+- name: Route S3 traffic of the private subnets through a gateway endpoint, limited to the lake's buckets
+  deltalake.aws.vpc_endpoint:
+    vpc_id: vpc-0123456789abcdef0
+    service: s3
+    route_table_ids:
+      - rtb-0123456789abcdef0
+      - rtb-0fedcba9876543210
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: "*"
+          Action: "s3:*"
+          Resource:
+            - arn:aws:s3:::acme-lake-data
+            - arn:aws:s3:::acme-lake-data/*
+    tags:
+      Name: acme-lake-s3
+
+- name: Reach Glue privately from two subnets
+  deltalake.aws.vpc_endpoint:
+    vpc_id: vpc-0123456789abcdef0
+    service: glue
+    subnet_ids:
+      - subnet-0123456789abcdef0
+      - subnet-0fedcba9876543210
+    security_group_ids:
+      - sg-0123456789abcdef0
+    tags:
+      Name: acme-lake-glue
+
+- name: Show what would change, changing nothing (run with --check --diff)
+  deltalake.aws.vpc_endpoint:
+    vpc_id: vpc-0123456789abcdef0
+    service: firehose
+    subnet_ids:
+      - subnet-0123456789abcdef0
+  check_mode: true
+  register: planned
+
+- name: Delete the Athena endpoint
+  deltalake.aws.vpc_endpoint:
+    vpc_id: vpc-0123456789abcdef0
+    service: athena
+    state: absent
+"""
+
+RETURN = r"""
+vpc_endpoint:
+  description:
+    - The endpoint after the run (predicted in check mode), in the same shape as the diff.
+    - Empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Endpoint id; V(null) for an endpoint check mode predicts.
+      type: str
+      sample: vpce-0123456789abcdef0
+    vpc_id:
+      description: The VPC.
+      type: str
+      sample: vpc-0123456789abcdef0
+    service_name:
+      description: Full service name.
+      type: str
+      sample: com.amazonaws.eu-west-1.s3
+    type:
+      description: V(Gateway) or V(Interface).
+      type: str
+      sample: Gateway
+    route_table_ids:
+      description: Route tables (gateway endpoints), sorted.
+      type: list
+      elements: str
+      sample: ["rtb-0123456789abcdef0"]
+    subnet_ids:
+      description: Subnets (interface endpoints), sorted.
+      type: list
+      elements: str
+      sample: []
+    security_group_ids:
+      description: Security groups (interface endpoints), sorted.
+      type: list
+      elements: str
+      sample: []
+    private_dns_enabled:
+      description: Whether private DNS is enabled; always V(false) for gateway endpoints.
+      type: bool
+      sample: false
+    policy:
+      description: The endpoint policy.
+      type: dict
+      sample: {"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    tags:
+      description: Endpoint tags.
+      type: dict
+      sample: {"Name": "acme-lake-s3"}
+"""
+
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.deltalake.aws.plugins.module_utils import ec2
+from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
+from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_policy_document
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_tags
+
+ARGUMENT_SPEC = dict(
+    vpc_id=dict(type="str", required=True),
+    service=dict(type="str", required=True),
+    type=dict(type="str", choices=[ec2.GATEWAY, ec2.INTERFACE]),
+    route_table_ids=dict(type="list", elements="str"),
+    purge_route_table_ids=dict(type="bool", default=True),
+    subnet_ids=dict(type="list", elements="str"),
+    purge_subnet_ids=dict(type="bool", default=True),
+    security_group_ids=dict(type="list", elements="str"),
+    purge_security_group_ids=dict(type="bool", default=True),
+    private_dns_enabled=dict(type="bool"),
+    policy=dict(type="json"),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+)
+
+# Settings of an existing endpoint that one ModifyVpcEndpoint call writes.
+MODIFY_KEYS = ("route_table_ids", "subnet_ids", "security_group_ids", "private_dns_enabled", "policy")
+LIST_KEYS = {"route_table_ids": "rtb", "subnet_ids": "subnet", "security_group_ids": "sg"}
+
+
+def identity(module):
+    """(service name, type) of the endpoint; valid only after validate_params."""
+    service_name = ec2.expand_service_name(module.params["service"], module.region)
+    return service_name, module.params["type"] or ec2.default_endpoint_type(service_name)
+
+
+def validate_params(module):
+    """Every rule that can be checked without AWS, before the first AWS call."""
+    params = module.params
+    errors = validate_region(module.region) + ec2.validate_ids(params["vpc_id"], "vpc", "vpc_id")
+    errors += ec2.validate_service(params["service"])
+    if module.params["wait_timeout"] < 1:
+        errors.append(f"wait_timeout: {params['wait_timeout']} must be at least 1")
+    for key, kind in LIST_KEYS.items():
+        errors += ec2.validate_ids(params[key], kind, key)
+    errors += validate_tags(params["tags"])
+    if params["policy"] is not None:
+        errors += validate_policy_document(params["policy"], "policy")[0]
+    if not errors and module.region:
+        service_name, endpoint_type = identity(module)
+        if endpoint_type == ec2.GATEWAY:
+            if service_name.rsplit(".", 1)[-1] not in ec2.GATEWAY_SERVICES:
+                errors.append(f"type: Gateway endpoints exist only for S3 and DynamoDB, not {service_name}")
+            for key in ("subnet_ids", "security_group_ids", "private_dns_enabled"):
+                if params[key] is not None:
+                    errors.append(f"{key}: applies only to Interface endpoints, and this one is a Gateway endpoint")
+        elif params["route_table_ids"] is not None:
+            errors.append("route_table_ids: applies only to Gateway endpoints, and this one is an Interface endpoint")
+    module.fail_on_errors(errors)
+
+
+# ---------------------------------------------------------------------------------------------------- desired state
+
+
+def desired_list(params, key, current):
+    if params[key] is None:
+        return None
+    wanted = set(params[key])
+    if not params[f"purge_{key}"]:
+        wanted |= set(current or [])
+    return sorted(wanted)
+
+
+def desired_tags(current, params):
+    """The tag set after the run: compare_aws_tags decides what to set and what to purge (never aws: keys)."""
+    wanted = {str(k): str(v) for k, v in params["tags"].items()}
+    to_set, to_unset = compare_aws_tags(current or {}, wanted, params["purge_tags"])
+    tags = {k: v for k, v in (current or {}).items() if k not in to_unset}
+    tags.update(to_set)
+    return tags
+
+
+def desired_state(module, have):
+    """The settings this run manages (None = not managed), normalized like normalize_vpc_endpoint."""
+    params = module.params
+    service_name, endpoint_type = identity(module)
+    have = have or {}
+    policy = json.loads(params["policy"]) if params["policy"] is not None else None
+    if policy is not None and have.get("policy") and not compare_policies(have["policy"], policy):
+        policy = have["policy"]  # semantically equal: keep AWS's form, so that neither diff nor write shows it
+    private_dns = params["private_dns_enabled"]
+    if endpoint_type == ec2.INTERFACE and private_dns is None and not have:
+        private_dns = True  # what AWS does for a new interface endpoint
+    return {
+        "vpc_id": params["vpc_id"],
+        "service_name": service_name,
+        "type": endpoint_type,
+        "route_table_ids": desired_list(params, "route_table_ids", have.get("route_table_ids")),
+        "subnet_ids": desired_list(params, "subnet_ids", have.get("subnet_ids")),
+        "security_group_ids": desired_list(params, "security_group_ids", have.get("security_group_ids")),
+        "private_dns_enabled": private_dns,
+        "policy": policy,
+        "tags": desired_tags(have.get("tags"), params) if params["tags"] is not None else None,
+    }
+
+
+def new_endpoint_state(wanted):
+    """What CreateVpcEndpoint makes from ``wanted``: the id comes from AWS; what is not managed gets its
+    AWS default."""
+    return {
+        "id": None,
+        "vpc_id": wanted["vpc_id"],
+        "service_name": wanted["service_name"],
+        "type": wanted["type"],
+        "route_table_ids": wanted["route_table_ids"] or [],
+        "subnet_ids": wanted["subnet_ids"] or [],
+        "security_group_ids": wanted["security_group_ids"] or [],
+        "private_dns_enabled": bool(wanted["private_dns_enabled"]),
+        "policy": wanted["policy"] if wanted["policy"] is not None else dict(ec2.DEFAULT_POLICY),
+        "tags": wanted["tags"] or {},
+    }
+
+
+# ---------------------------------------------------------------------------------------------------- current state
+
+
+def find_endpoint(module, client):
+    """The one live endpoint of this VPC, service and type, or None; several is an error, never a guess."""
+    service_name, endpoint_type = identity(module)
+    found = ec2.find_vpc_endpoints(client, module.params["vpc_id"], service_name, endpoint_type)
+    if len(found) > 1:
+        ids = ", ".join(sorted(e["VpcEndpointId"] for e in found))
+        module.fail_json(
+            msg=f"Found {len(found)} live {endpoint_type} endpoints of {service_name} in {module.params['vpc_id']}"
+            f" ({ids}); this module manages one per VPC, service and type: delete the others first"
+        )
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------------------------------- reconcile
+
+
+def modify_equal(have, target):
+    """The ModifyVpcEndpoint group is equal when the id lists and private DNS are, and the policies are
+    semantically."""
+    for key in target:
+        if key == "policy":
+            if compare_policies(have["policy"] or {}, target["policy"] or {}):
+                return False
+        elif have[key] != target[key]:
+            return False
+    return True
+
+
+def ensure_present(module, client, reconciler, endpoint, wanted):
+    params = module.params
+    timeout = params["wait_timeout"]
+
+    if endpoint is None:
+        def create():
+            created = ec2.create_vpc_endpoint(client, reconciler.after)
+            reconciler.after["id"] = created["VpcEndpointId"]
+            if params["wait"]:
+                ec2.wait_for(client, "vpc_endpoint_available", created["VpcEndpointId"], timeout)
+
+        reconciler.create(new_endpoint_state(wanted), create)
+        return
+
+    endpoint_id = endpoint["VpcEndpointId"]
+    state = str(endpoint.get("State", "")).lower()
+    if state in ec2.BROKEN_STATES:
+        module.fail_json(
+            msg=f"VPC endpoint {endpoint_id} is in state {state} and cannot be updated; delete it (state: absent)"
+            " and run again to create a new one",
+            vpc_endpoint=reconciler.before,
+        )
+    available = {"done": state == "available"}
+
+    def ensure_available():
+        if not available["done"]:
+            ec2.wait_for(client, "vpc_endpoint_available", endpoint_id, timeout)
+            available["done"] = True
+
+    def write_modify(target, have):
+        ensure_available()
+        ec2.modify_vpc_endpoint(client, endpoint_id, ec2.modification_params(target, have))
+
+    group = {key: wanted[key] for key in MODIFY_KEYS if wanted[key] is not None}
+    reconciler.converge_group(group, write_modify, equal=modify_equal)
+
+    def write_tags(target, have):
+        to_set, to_unset = compare_aws_tags(have or {}, target, purge_tags=True)
+        if to_unset:
+            ec2.delete_tags(client, endpoint_id, to_unset)
+        if to_set:
+            ec2.create_tags(client, endpoint_id, to_set)
+
+    reconciler.converge("tags", wanted["tags"], write_tags)
+
+
+def ensure_absent(module, client, reconciler, endpoint):
+    if endpoint is None:
+        return
+    params = module.params
+
+    def delete():
+        ec2.delete_vpc_endpoint(client, endpoint["VpcEndpointId"])
+        if params["wait"]:
+            ec2.wait_for(client, "vpc_endpoint_deleted", endpoint["VpcEndpointId"], params["wait_timeout"])
+
+    reconciler.delete(delete)
+
+
+def main():
+    module = DeltaLakeAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    validate_params(module)
+    client = module.client("ec2")
+    try:
+        endpoint = find_endpoint(module, client)
+        before = ec2.normalize_vpc_endpoint(endpoint) if endpoint else None
+        reconciler = Reconciler(module, before)
+        if module.params["state"] == "absent":
+            ensure_absent(module, client, reconciler, endpoint)
+        else:
+            ensure_present(module, client, reconciler, endpoint, desired_state(module, before))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**reconciler.result("vpc_endpoint"))
+
+
+if __name__ == "__main__":
+    main()
