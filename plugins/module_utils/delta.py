@@ -62,9 +62,9 @@ def storage_options(connection):
     }
     if credentials.token:
         options["AWS_SESSION_TOKEN"] = credentials.token
-    if connection.endpoint_url:
-        options["AWS_ENDPOINT_URL"] = connection.endpoint_url
-        if connection.endpoint_url.startswith("http://"):
+    if connection.s3_endpoint:
+        options["AWS_ENDPOINT_URL"] = connection.s3_endpoint
+        if connection.s3_endpoint.startswith("http://"):
             options["AWS_ALLOW_HTTP"] = "true"
     return options
 

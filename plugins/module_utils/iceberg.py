@@ -327,9 +327,10 @@ class IcebergCatalog:
             if credentials.token:
                 properties["glue.session-token"] = credentials.token
                 properties["s3.session-token"] = credentials.token
-            if self.connection.endpoint_url:
-                properties["glue.endpoint"] = self.connection.endpoint_url
-                properties["s3.endpoint"] = self.connection.endpoint_url
+            if self.connection.glue_endpoint:
+                properties["glue.endpoint"] = self.connection.glue_endpoint
+            if self.connection.s3_endpoint:
+                properties["s3.endpoint"] = self.connection.s3_endpoint
             if self.catalog_id:
                 properties["glue.id"] = self.catalog_id
             self._catalog = GlueCatalog("deltalake_aws", **properties)

@@ -875,15 +875,27 @@ def delete_data(client, location):
 # ---------------------------------------------------------------------------------------------------- connection
 
 
-class Connection:
-    """Region, endpoint and credentials of the module's connection parameters, resolved once through boto3 (so
-    profiles, environment variables, SSO and instance roles all work) for the table libraries, which do not take
-    a boto3 session. The secrets never appear in messages or results."""
+def custom_endpoint(client):
+    """The endpoint a module client really uses, when it is not AWS's own (an ``endpoint_url`` option, or
+    ``AWS_ENDPOINT_URL`` in the environment), so that the table libraries go where the module goes."""
+    url = getattr(getattr(client, "meta", None), "endpoint_url", None)
+    if not url:
+        return None
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return None if host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")) else url
 
-    def __init__(self, module):
-        region, endpoint_url, params = get_aws_connection_info(module)
+
+class Connection:
+    """Region, endpoints and credentials of the module's connection, resolved once through boto3 (so profiles,
+    environment variables, SSO and instance roles all work) for the table libraries, which do not take a boto3
+    session. The endpoints are those of the module's own Glue and S3 clients. The secrets never appear in
+    messages or results."""
+
+    def __init__(self, module, glue_client, s3_client):
+        region, dummy, params = get_aws_connection_info(module)
         self.region = region
-        self.endpoint_url = endpoint_url
+        self.glue_endpoint = custom_endpoint(glue_client)
+        self.s3_endpoint = custom_endpoint(s3_client)
         self._params = params
         self._credentials = None
 

@@ -212,8 +212,9 @@ attributes:
   platform:
     platforms: aws
 notes:
-  - pyiceberg and deltalake get the module's region, endpoint (O(endpoint_url)) and credentials (resolved like
-    boto3 does, including profiles and instance roles); they write to S3 and Glue with them.
+  - pyiceberg and deltalake get the module's region, credentials (resolved like boto3 does, including profiles
+    and instance roles) and the endpoints its own Glue and S3 clients use (O(endpoint_url), or
+    C(AWS_ENDPOINT_URL) in the environment); they write to S3 and Glue with them.
   - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
 """
 
@@ -851,7 +852,9 @@ def main():
     module = DeltaLakeAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     specs = validate_params(module)
     load_libraries(module, specs)
-    catalog = TableCatalog(module, module.client("glue"), module.client("s3"), tables.Connection(module))
+    glue = module.client("glue")
+    s3 = module.client("s3")
+    catalog = TableCatalog(module, glue, s3, tables.Connection(module, glue, s3))
     try:
         result = catalog.run(specs)
     except AnsibleAWSError as e:

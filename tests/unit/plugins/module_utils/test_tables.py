@@ -341,6 +341,14 @@ def test_new_hive_state_puts_partition_keys_last():
     assert state["properties"] == {"EXTERNAL": "TRUE", "classification": "csv"}
 
 
+def test_custom_endpoints_are_passed_on_and_aws_endpoints_are_not():
+    emulator = boto3.client("s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:5000")
+    assert t.custom_endpoint(emulator) == "http://127.0.0.1:5000"
+    assert t.custom_endpoint(RetryingBotoClientWrapper(emulator, aws_retry())) == "http://127.0.0.1:5000"
+    for region in ("us-east-1", "eu-west-1", "cn-north-1"):
+        assert t.custom_endpoint(boto3.client("glue", region_name=region)) is None
+
+
 def test_property_strings():
     assert t.property_string(True) == "true" and t.property_string(1) == "1" and t.property_string(None) == ""
     assert t.default_location("lake", "processed/", "sales", "orders") == "s3://lake/processed/sales/orders/"
