@@ -349,6 +349,13 @@ changes:
   returned: always
   type: dict
   sample: {"orders": ["add column channel string", "widen quantity int -> long"], "old_clicks": ["delete table (data kept)"]}
+changed_fields:
+  description: The changed (or, in check mode, drifted) settings as C(<table>.<setting>); the table name alone for
+    a table created, replaced or deleted.
+  returned: always
+  type: list
+  elements: str
+  sample: ["orders.columns", "orders.partition_by", "old_clicks"]
 metadata_locations:
   description: The current metadata file of each listed Iceberg table (not known in check mode for a table that
     does not exist yet).
@@ -826,7 +833,8 @@ class TableCatalog:
         if errors:
             self.module.fail_json(msg="; ".join(errors), errors=errors,
                                   changes={e.name: e.changes for e in entries if e.action and e.changes})
-        result = {"changed": False, "database": self.database, "tables": {}, "changes": {}, "metadata_locations": {}}
+        result = {"changed": False, "database": self.database, "tables": {}, "changes": {}, "changed_fields": [],
+                  "metadata_locations": {}}
         diffs = []
         for entry in entries:
             reconciler = self.converge(entry)
@@ -838,6 +846,8 @@ class TableCatalog:
             if outcome["changed"]:
                 result["changed"] = True
                 result["changes"][entry.name] = entry.changes
+                fields = outcome["changed_fields"] if entry.action == "update" else []
+                result["changed_fields"] += [f"{entry.name}.{field}" for field in fields] or [entry.name]
                 if "diff" in outcome:
                     header = f"{self.database}.{entry.name}"
                     diffs.append(dict(outcome["diff"], before_header=header, after_header=header))

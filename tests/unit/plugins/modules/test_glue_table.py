@@ -231,6 +231,7 @@ def test_update_purge_and_delete(catalog):
     module = fake_module(changed, purge_tables=True)
     result = run(module)
     assert result["changes"] == {"clicks": ["add column url string"], "stray": ["delete table (data kept)"]}
+    assert result["changed_fields"] == ["clicks.columns", "stray"]
     assert module.mutating == ["UpdateTable", "BatchDeleteTable"]
     clicks = catalog.get_table(DatabaseName="sales", Name="clicks")["Table"]
     assert [c["Name"] for c in clicks["StorageDescriptor"]["Columns"]] == ["user_id", "url"]
