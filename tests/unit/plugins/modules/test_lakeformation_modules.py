@@ -1,0 +1,104 @@
+# Copyright: Contributors to the deltalake.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The Lake Formation modules end to end through main(), in-process against moto, with every AWS operation
+recorded: the lockout guard writes nothing, an identical re-run writes nothing, check mode writes nothing."""
+
+import json
+
+import botocore.client
+import pytest
+
+from moto import mock_aws
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.deltalake.aws.plugins.modules import lakeformation_permissions
+from ansible_collections.deltalake.aws.plugins.modules import lakeformation_resource
+from ansible_collections.deltalake.aws.plugins.modules import lakeformation_settings
+
+READ_PREFIXES = ("Get", "List", "Describe")
+CALLER = "arn:aws:iam::123456789012:user/moto"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(self, operation, params):
+        calls.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
+    with mock_aws():
+        yield calls
+
+
+def run(module, capsys, **args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def mutating(calls):
+    return [c for c in calls if not c.startswith(READ_PREFIXES)]
+
+
+def test_settings_lockout_guard_writes_nothing(aws, capsys):
+    taken = run(lakeformation_settings, capsys, admins=[CALLER, "role/admin"])
+    assert taken["changed"] and taken["caller"] == CALLER
+    aws.clear()
+    for admins in (["role/admin"], []):
+        refused = run(lakeformation_settings, capsys, admins=admins)
+        assert refused["failed"] and "allow_lockout: true" in refused["msg"]
+    assert mutating(aws) == []
+    forced = run(lakeformation_settings, capsys, admins=["role/admin"], allow_lockout=True)
+    assert forced["changed"] and forced["settings"]["admins"] == ["arn:aws:iam::123456789012:role/admin"]
+    assert mutating(aws) == ["PutDataLakeSettings"]
+
+
+def test_permissions_rerun_and_check_mode_write_nothing(aws, capsys):
+    grants = [
+        {
+            "principal": "role/analyst",
+            "resource": {"database": "sales", "table": "orders"},
+            "permissions": ["SELECT", "DESCRIBE"],
+        },
+        {
+            "principal": "role/etl",
+            "resource": {"data_location": "s3://lake/raw/"},
+            "permissions": ["DATA_LOCATION_ACCESS"],
+        },
+    ]
+    planned = run(lakeformation_permissions, capsys, permissions=grants, _ansible_check_mode=True)
+    assert planned["changed"] and mutating(aws) == []
+    granted = run(lakeformation_permissions, capsys, permissions=grants)
+    assert (
+        granted["granted"]
+        == planned["granted"]
+        == [
+            "role/analyst: DESCRIBE on sales.orders",
+            "role/analyst: SELECT on sales.orders",
+            "role/etl: DATA_LOCATION_ACCESS on s3://lake/raw",
+        ]
+    )
+    assert mutating(aws) == ["BatchGrantPermissions"]
+    aws.clear()
+    again = run(lakeformation_permissions, capsys, permissions=grants, purge=True)
+    assert not again["changed"] and mutating(aws) == []
+
+
+def test_resource_invalid_input_makes_no_call(aws, capsys):
+    failed = run(lakeformation_resource, capsys, bucket="Lake_Data", use_service_linked_role=True)
+    assert failed["failed"] and failed["msg"].startswith("bucket:")
+    assert aws == []
