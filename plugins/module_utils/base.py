@@ -18,6 +18,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 COLLECTION_NAME = "deltalake.aws"
 COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml by a unit test
@@ -42,6 +43,26 @@ RETRYABLE_ERROR_CODES = [
     "503",
     "504",
 ]
+
+
+# Deployment tags that record how a resource was created. A resource keeps the value it was created with, so that
+# upgrading the collection alone is never reported as a change (drift).
+CREATE_ONLY_TAG_KEYS = ("deltalake:version",)
+
+
+def desired_tags(current, wanted, purge):
+    """The tag set after the run, shared by every module that has ``tags``/``purge_tags``.
+
+    compare_aws_tags decides what to set and what to purge (it never purges ``aws:`` keys); values are compared as
+    strings, as AWS stores them; keys in CREATE_ONLY_TAG_KEYS keep the value the resource already has.
+    """
+    current = current or {}
+    wanted = {str(k): str(v) for k, v in wanted.items()}
+    wanted.update({k: current[k] for k in CREATE_ONLY_TAG_KEYS if k in wanted and k in current})
+    to_set, to_unset = compare_aws_tags(current, wanted, purge)
+    tags = {k: v for k, v in current.items() if k not in to_unset}
+    tags.update(to_set)
+    return tags
 
 
 def aws_retry(**kwargs):

@@ -345,11 +345,11 @@ import json
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_id
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.deltalake.aws.plugins.module_utils import s3
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_bucket_name
@@ -589,15 +589,6 @@ def desired_prefixes(params):
     return list(dict.fromkeys(params["prefixes"]))
 
 
-def desired_tags(current, params):
-    """The tag set after the run: compare_aws_tags decides what to set and what to purge (never aws: keys)."""
-    wanted = {str(k): str(v) for k, v in params["tags"].items()}
-    to_set, to_unset = compare_aws_tags(current or {}, wanted, params["purge_tags"])
-    tags = {k: v for k, v in (current or {}).items() if k not in to_unset}
-    tags.update(to_set)
-    return tags
-
-
 def policies_equal(have, want):
     return not compare_policies(have or {}, want or {})
 
@@ -738,7 +729,8 @@ def ensure_present(module, client, reconciler, grants, name, region):
         converge("lifecycle_rules", expand_lifecycle_rules(params["lifecycle_rules"]),
                  lambda t, h: s3.put_lifecycle_rules(client, name, t))
     if params["tags"] is not None:
-        converge("tags", desired_tags(reconciler.after.get("tags"), params), lambda t, h: s3.put_tags(client, name, t))
+        converge("tags", desired_tags(reconciler.after.get("tags"), params["tags"], params["purge_tags"]),
+                 lambda t, h: s3.put_tags(client, name, t))
 
 
 def write_access_logging(client, grants, name, target, have):

@@ -117,3 +117,20 @@ def test_version_matches_galaxy_yml():
         galaxy = yaml.safe_load(handle)
     assert base.COLLECTION_VERSION == galaxy["version"]
     assert base.COLLECTION_NAME == f"{galaxy['namespace']}.{galaxy['name']}"
+
+
+@pytest.mark.parametrize(
+    "current, wanted, purge, expected",
+    [
+        ({}, {"a": 1}, True, {"a": "1"}),
+        ({"a": "1", "b": "2"}, {"a": "1"}, True, {"a": "1"}),
+        ({"a": "1", "b": "2"}, {"a": "3"}, False, {"a": "3", "b": "2"}),
+        ({"aws:cloudformation:stack-name": "s", "b": "2"}, {}, True, {"aws:cloudformation:stack-name": "s"}),
+        # a deployment version tag keeps the value the resource was created with: upgrades are not drift
+        ({"deltalake:version": "0.1.0", "a": "1"}, {"deltalake:version": "0.2.0", "a": "1"}, True,
+         {"deltalake:version": "0.1.0", "a": "1"}),
+        ({"a": "1"}, {"deltalake:version": "0.2.0", "a": "1"}, True, {"deltalake:version": "0.2.0", "a": "1"}),
+    ],
+)
+def test_desired_tags(current, wanted, purge, expected):
+    assert base.desired_tags(current, wanted, purge) == expected
