@@ -112,8 +112,9 @@ class Reconciler:
       mode;
     - ``delete(write)`` for ``state=absent``.
 
-    ``result(key)`` gives ``changed``, ``changed_fields`` (the settings that changed or, in check mode, would:
-    the drift), the resource under ``key`` (its predicted state in check mode) and, when diff mode is on,
+    ``result(key)`` gives ``changed``, ``created`` (this run created the resource, or would: what a rollback may
+    remove), ``changed_fields`` (the settings that changed or, in check mode, would: the drift), the resource under
+    ``key`` (its predicted state in check mode) and, when diff mode is on,
     ``diff: {before, after}``.
     """
 
@@ -171,6 +172,7 @@ class Reconciler:
     def result(self, key):
         result = {
             "changed": self.changed,
+            "created": self.before is None and self.after is not None,
             "changed_fields": list(self.changed_fields),
             key: self.after if self.after is not None else {},
         }

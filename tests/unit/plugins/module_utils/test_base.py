@@ -27,7 +27,7 @@ def test_create_then_converge_predicts_exactly_what_it_does(check_mode):
     r.create({"name": "x", "versioning": False}, lambda: writes.append("create"))
     r.converge("versioning", True, lambda target, have: writes.append(("versioning", target, have)))
     result = r.result("thing")
-    assert result["changed"] is True and result["changed_fields"] == ["versioning"]
+    assert result["changed"] is True and result["created"] is True and result["changed_fields"] == ["versioning"]
     assert result["thing"] == {"name": "x", "versioning": True}
     assert result["diff"] == {"before": {}, "after": {"name": "x", "versioning": True}}
     assert r.changed_fields == ["versioning"]
@@ -42,6 +42,7 @@ def test_identical_state_is_not_changed_and_writes_nothing(check_mode):
     assert r.converge_group({"b": {"c": [1, 2]}}, write) is False
     assert r.result("thing") == {
         "changed": False,
+        "created": False,
         "changed_fields": [],
         "thing": {"a": 1, "b": {"c": [1, 2]}},
         "diff": {"before": {"a": 1, "b": {"c": [1, 2]}}, "after": {"a": 1, "b": {"c": [1, 2]}}},
@@ -90,13 +91,14 @@ def test_delete(check_mode):
     write = MagicMock()
     r = Reconciler(make_module(check_mode), {"name": "x"})
     r.delete(write)
-    assert r.result("thing") == {"changed": True, "changed_fields": [], "thing": {}, "diff": {"before": {"name": "x"}, "after": {}}}
+    assert r.result("thing") == {"changed": True, "created": False, "changed_fields": [], "thing": {},
+                                   "diff": {"before": {"name": "x"}, "after": {}}}
     assert write.call_count == (0 if check_mode else 1)
 
 
 def test_no_diff_key_without_diff_mode():
     r = Reconciler(make_module(diff=False), None)
-    assert r.result("thing") == {"changed": False, "changed_fields": [], "thing": {}}
+    assert r.result("thing") == {"changed": False, "created": False, "changed_fields": [], "thing": {}}
 
 
 def test_write_error_propagates_and_state_is_not_updated():
