@@ -75,6 +75,7 @@ _ALIASES = {
             "timestamptz": "timestamp"},
     HIVE: {"bool": "boolean", "byte": "tinyint", "short": "smallint", "integer": "int", "long": "bigint"},
 }
+_NEUTRAL = {dialect: {name: neutral for neutral, name in names.items()} for dialect, names in _NAMES.items()}
 _LIST_NAME = {ICEBERG: "list", DELTA: "array", HIVE: "array"}
 # How the Glue catalog spells types it has no name for (what Iceberg's own Glue integration writes).
 _HIVE_FALLBACK = {"timestamptz": "timestamp", "uuid": "string", "time": "string", "fixed": "binary"}
@@ -199,7 +200,7 @@ class _Parser:
                 params.append(self.number())
             self.take(closing)
         name = _ALIASES[self.dialect].get(name, name)
-        neutral = {v: k for k, v in _NAMES[self.dialect].items()}.get(name)
+        neutral = _NEUTRAL[self.dialect].get(name)
         if neutral is None:
             if self.strict:
                 raise TypeSyntaxError(f"is not a type of this table format (one of {format_names(self.dialect)}, "
