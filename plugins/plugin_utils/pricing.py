@@ -699,7 +699,9 @@ LAKE_DEFAULTS = {
     "datalake_name": None,
     "datalake_region": "us-east-1",
     "network_enabled": False,
+    "network_vpc_id": "",
     "network_subnet_ids": [],
+    "network_default_vpc_azs": 2,
     "network_gateway_services": ["s3"],
     "network_interface_services": ["glue", "athena", "kms", "firehose", "sts"],
     "encryption_enabled": False,
@@ -1156,6 +1158,9 @@ def _vpc_endpoints(lake, usage, prices):
     interface = lake["network_interface_services"]
     gateway = lake["network_gateway_services"]
     azs = len(lake["network_subnet_ids"])
+    if not azs and lake["network_vpc_id"] == "default":
+        # The network role puts the endpoints into the default VPC's first network_default_vpc_azs subnets.
+        azs = int(lake["network_default_vpc_azs"])
     if interface and not azs:
         raise PricingError(
             "network_enabled is true but network_subnet_ids is empty: interface endpoints need "

@@ -274,6 +274,19 @@ def test_interface_endpoints_per_endpoint_per_az_hour_730_hours():
     assert result["monthly_usd"] == pytest.approx(5 * 2 * 730 * 0.01, abs=0.005)
 
 
+@pytest.mark.parametrize("azs", [2, 3])
+def test_default_vpc_endpoints_use_the_network_roles_az_count(azs):
+    config = {
+        "network_enabled": True,
+        "network_vpc_id": "default",
+        "network_default_vpc_azs": azs,
+        "network_interface_services": ["glue", "athena"],
+    }
+    result = cost("vpc_endpoints", zero_usage(vpc_endpoint_gb_processed=0), **config)
+    assert result["quantity"] == 2 * azs * 730
+    assert result["monthly_usd"] == pytest.approx(2 * azs * 730 * 0.01, abs=0.005)
+
+
 def test_interface_endpoint_data_processing_tiers_summed_over_the_region():
     config = {
         "network_enabled": True,
