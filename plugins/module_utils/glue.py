@@ -209,8 +209,9 @@ def validate_s3_uri(value, field, trailing_slash=False):
 def validate_role(value, field="role"):
     """An IAM role name (with an optional path, e.g. ``service-role/glue-crawler``) or a role ARN."""
     if isinstance(value, str) and value.startswith("arn:"):
-        return validate_arn(value, field, service="iam", resource_prefix="role/", region_required=False,
-                            account_required=True)
+        return validate_arn(
+            value, field, service="iam", resource_prefix="role/", region_required=False, account_required=True
+        )
     if not isinstance(value, str) or not ROLE_NAME_RE.match(value):
         return [f"{field}: {value!r} is not an IAM role name (1-64 letters, digits and + = , . @ _ -) or role ARN"]
     return []
@@ -282,8 +283,8 @@ def keeps_iam_allowed_principals(permissions):
     if permissions is None:
         return True
     return any(
-        p.get("Principal", {}).get("DataLakePrincipalIdentifier") == IAM_ALLOWED_PRINCIPALS and "ALL" in p.get(
-            "Permissions", [])
+        p.get("Principal", {}).get("DataLakePrincipalIdentifier") == IAM_ALLOWED_PRINCIPALS
+        and "ALL" in p.get("Permissions", [])
         for p in permissions
     )
 
@@ -296,8 +297,7 @@ def normalize_database(database):
         "description": database.get("Description") or "",
         "location_uri": database.get("LocationUri") or "",
         "parameters": dict(database.get("Parameters") or {}),
-        "create_table_default_permissions": keeps_iam_allowed_principals(
-            database.get("CreateTableDefaultPermissions")),
+        "create_table_default_permissions": keeps_iam_allowed_principals(database.get("CreateTableDefaultPermissions")),
     }
 
 
@@ -305,8 +305,14 @@ def database_input(name, state, current=None):
     """DatabaseInput for CreateDatabase/UpdateDatabase: UpdateDatabase replaces the whole definition, so fields this
     run does not manage keep their current API values (``current``, the raw GetDatabase answer)."""
     api = {"Name": name}
-    for key in ("Description", "LocationUri", "Parameters", "CreateTableDefaultPermissions", "TargetDatabase",
-                "FederatedDatabase"):
+    for key in (
+        "Description",
+        "LocationUri",
+        "Parameters",
+        "CreateTableDefaultPermissions",
+        "TargetDatabase",
+        "FederatedDatabase",
+    ):
         if current and current.get(key) is not None:
             api[key] = current[key]
     if state.get("description") is not None:
@@ -332,8 +338,9 @@ def create_database(client, name, state, catalog_id=None, tags=None):
 
 @GlueErrorHandler.common_error_handler("update Glue database")
 def update_database(client, name, state, current, catalog_id=None):
-    client.update_database(Name=name, DatabaseInput=database_input(name, state, current), aws_retry=True,
-                           **_catalog(catalog_id))
+    client.update_database(
+        Name=name, DatabaseInput=database_input(name, state, current), aws_retry=True, **_catalog(catalog_id)
+    )
 
 
 @GlueErrorHandler.list_error_handler("list the tables of Glue database", default_value=([], False))
@@ -381,21 +388,25 @@ def normalize_s3_target(target):
 
 
 def normalize_delta_target(target):
-    return _drop_none({
-        "delta_tables": sorted(target.get("DeltaTables") or []),
-        "write_manifest": bool(target.get("WriteManifest", False)),
-        "create_native_delta_table": bool(target.get("CreateNativeDeltaTable", False)),
-        "connection_name": target.get("ConnectionName"),
-    })
+    return _drop_none(
+        {
+            "delta_tables": sorted(target.get("DeltaTables") or []),
+            "write_manifest": bool(target.get("WriteManifest", False)),
+            "create_native_delta_table": bool(target.get("CreateNativeDeltaTable", False)),
+            "connection_name": target.get("ConnectionName"),
+        }
+    )
 
 
 def normalize_iceberg_target(target):
-    return _drop_none({
-        "paths": sorted(target.get("Paths") or []),
-        "exclusions": sorted(target.get("Exclusions") or []),
-        "maximum_traversal_depth": target.get("MaximumTraversalDepth") or DEFAULT_ICEBERG_TRAVERSAL_DEPTH,
-        "connection_name": target.get("ConnectionName"),
-    })
+    return _drop_none(
+        {
+            "paths": sorted(target.get("Paths") or []),
+            "exclusions": sorted(target.get("Exclusions") or []),
+            "maximum_traversal_depth": target.get("MaximumTraversalDepth") or DEFAULT_ICEBERG_TRAVERSAL_DEPTH,
+            "connection_name": target.get("ConnectionName"),
+        }
+    )
 
 
 _TARGET_NORMALIZERS = {
@@ -427,18 +438,24 @@ def normalize_targets(targets):
 def targets_to_api(targets):
     api = {}
     for item in targets.get("s3_targets", []):
-        target = {"Path": item["path"], "Exclusions": item.get("exclusions", [])}
+        target = {"Path": item["path"], "Exclusions": list(item.get("exclusions", []))}
         target.update({a: item[k] for k, a in _S3_TARGET_OPTIONAL.items() if item.get(k) is not None})
         api.setdefault("S3Targets", []).append(target)
     for item in targets.get("delta_targets", []):
-        target = {"DeltaTables": item["delta_tables"], "WriteManifest": item["write_manifest"],
-                  "CreateNativeDeltaTable": item["create_native_delta_table"]}
+        target = {
+            "DeltaTables": list(item["delta_tables"]),
+            "WriteManifest": item["write_manifest"],
+            "CreateNativeDeltaTable": item["create_native_delta_table"],
+        }
         if item.get("connection_name"):
             target["ConnectionName"] = item["connection_name"]
         api.setdefault("DeltaTargets", []).append(target)
     for item in targets.get("iceberg_targets", []):
-        target = {"Paths": item["paths"], "Exclusions": item.get("exclusions", []),
-                  "MaximumTraversalDepth": item["maximum_traversal_depth"]}
+        target = {
+            "Paths": list(item["paths"]),
+            "Exclusions": list(item.get("exclusions", [])),
+            "MaximumTraversalDepth": item["maximum_traversal_depth"],
+        }
         if item.get("connection_name"):
             target["ConnectionName"] = item["connection_name"]
         api.setdefault("IcebergTargets", []).append(target)

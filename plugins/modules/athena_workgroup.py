@@ -261,7 +261,9 @@ def validate_params(module):
     if params["state"] == "absent" and params["name"] == "primary":
         errors.append("name: 'primary' is the default workgroup of every account and cannot be deleted")
     if params["description"] and len(params["description"]) > MAX_DESCRIPTION:
-        errors.append(f"description: must be at most {MAX_DESCRIPTION} characters (it has {len(params['description'])})")
+        errors.append(
+            f"description: must be at most {MAX_DESCRIPTION} characters (it has {len(params['description'])})"
+        )
     if params["bucket"] is not None:
         errors += validate_bucket_name(params["bucket"], "bucket")
     if params["output_location"]:
@@ -271,8 +273,10 @@ def validate_params(module):
     errors += validate_kms_key_id(params["kms_key_id"])
     cutoff = params["bytes_scanned_cutoff_per_query"]
     if cutoff is not None and cutoff != 0 and cutoff < MIN_BYTES_SCANNED_CUTOFF:
-        errors.append(f"bytes_scanned_cutoff_per_query: {cutoff} must be at least {MIN_BYTES_SCANNED_CUTOFF} (10 MB),"
-                      " or 0 for no limit")
+        errors.append(
+            f"bytes_scanned_cutoff_per_query: {cutoff} must be at least {MIN_BYTES_SCANNED_CUTOFF} (10 MB),"
+            " or 0 for no limit"
+        )
     if params["engine_version"] is not None and not ENGINE_VERSION_RE.match(params["engine_version"]):
         errors.append(f"engine_version: {params['engine_version']!r} must be AUTO or 'Athena engine version <N>'")
     module.fail_on_errors(errors)

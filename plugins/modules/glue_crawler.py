@@ -409,7 +409,9 @@ ARGUMENT_SPEC = dict(
     recrawl_policy=dict(
         type="dict",
         options=dict(
-            recrawl_behavior=dict(type="str", choices=["CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY", "CRAWL_EVENT_MODE"]),
+            recrawl_behavior=dict(
+                type="str", choices=["CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY", "CRAWL_EVENT_MODE"]
+            ),
         ),
     ),
     lake_formation_configuration=dict(
@@ -432,7 +434,9 @@ def default_recrawl_behavior(params):
     """CRAWL_NEW_FOLDERS_ONLY where AWS allows it: incremental crawls are for S3 targets, and AWS requires the LOG
     update and delete behaviors with them. CRAWL_EVERYTHING otherwise."""
     targets = params["targets"] or {}
-    only_s3 = bool(targets.get("s3_targets")) and not targets.get("delta_targets") and not targets.get("iceberg_targets")
+    only_s3 = (
+        bool(targets.get("s3_targets")) and not targets.get("delta_targets") and not targets.get("iceberg_targets")
+    )
     if only_s3 and params["schema_change_policy"] == LOG_ONLY:
         return "CRAWL_NEW_FOLDERS_ONLY"
     return glue.DEFAULT_RECRAWL_BEHAVIOR
@@ -453,8 +457,9 @@ def validate_targets(targets, recrawl):
             errors.append(f"{field}.sample_size: {target['sample_size']} must be 1 to 249")
         for key in ("event_queue_arn", "dlq_event_queue_arn"):
             if target.get(key):
-                errors += validate_arn(target[key], f"{field}.{key}", service="sqs", region_required=True,
-                                       account_required=True)
+                errors += validate_arn(
+                    target[key], f"{field}.{key}", service="sqs", region_required=True, account_required=True
+                )
         if recrawl == "CRAWL_EVENT_MODE" and not target.get("event_queue_arn"):
             errors.append(f"{field}.event_queue_arn: is required with recrawl_behavior CRAWL_EVENT_MODE")
     for index, target in enumerate(targets.get("delta_targets") or []):
@@ -498,8 +503,10 @@ def validate_params(module):
             errors.append(f"table_prefix: {params['table_prefix']!r} must be at most {MAX_TABLE_PREFIX} characters")
         lake_formation = params["lake_formation_configuration"]
         if lake_formation and lake_formation["account_id"] and not ACCOUNT_RE.match(lake_formation["account_id"]):
-            errors.append(f"lake_formation_configuration.account_id: {lake_formation['account_id']!r} must be a"
-                          " 12-digit account id or ''")
+            errors.append(
+                f"lake_formation_configuration.account_id: {lake_formation['account_id']!r} must be a"
+                " 12-digit account id or ''"
+            )
         errors += glue.parse_json_object(params["configuration"], "configuration")[1]
     module.fail_on_errors(errors)
 

@@ -203,7 +203,9 @@ def validate_params(module):
     params = module.params
     errors = validate_glue_name(params["name"]) + validate_region(module.region) + validate_tags(params["tags"])
     if params["description"] and len(params["description"]) > MAX_DESCRIPTION:
-        errors.append(f"description: must be at most {MAX_DESCRIPTION} characters (it has {len(params['description'])})")
+        errors.append(
+            f"description: must be at most {MAX_DESCRIPTION} characters (it has {len(params['description'])})"
+        )
     if params["location_uri"]:
         errors += glue.validate_s3_uri(params["location_uri"], "location_uri", trailing_slash=True)
     for key, value in (params["parameters"] or {}).items():
@@ -236,8 +238,14 @@ def desired_definition(params, current):
 
 def new_database_state(params, name, arn, catalog_id):
     """What the database looks like once created: the managed settings, AWS's empty values for the others."""
-    state = {"name": name, "arn": arn, "catalog_id": catalog_id, "description": "", "location_uri": "",
-             "parameters": {}}
+    state = {
+        "name": name,
+        "arn": arn,
+        "catalog_id": catalog_id,
+        "description": "",
+        "location_uri": "",
+        "parameters": {},
+    }
     state.update(desired_definition(params, None))
     if params["tags"] is not None:
         state["tags"] = glue.desired_tags({}, params["tags"], True)

@@ -17,7 +17,7 @@ def _apply_updates(target, updates):
     for member, value in updates.items():
         if member.startswith("Remove"):
             if value:
-                target.pop(member[len("Remove"):], None)
+                target.pop(member[len("Remove") :], None)
         else:
             target[member] = value
 
@@ -49,8 +49,10 @@ def update_work_group():
         if "EngineVersion" in updates:
             selected = updates["EngineVersion"].get("SelectedEngineVersion", "AUTO")
             effective = _ENGINE_VERSION_AUTO_EFFECTIVE if selected == "AUTO" else selected
-            workgroup.configuration["EngineVersion"] = {"SelectedEngineVersion": selected,
-                                                        "EffectiveEngineVersion": effective}
+            workgroup.configuration["EngineVersion"] = {
+                "SelectedEngineVersion": selected,
+                "EffectiveEngineVersion": effective,
+            }
         return "{}"
 
     AthenaResponse.update_work_group = update

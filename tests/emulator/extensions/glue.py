@@ -11,8 +11,16 @@ import json
 
 # The defaults GetCrawler reports on AWS for settings a crawler was created without
 # (https://docs.aws.amazon.com/glue/latest/webapi/API_Crawler.html; community.aws glue_crawler trims the same ones).
-_TARGET_KINDS = ("S3Targets", "JdbcTargets", "MongoDBTargets", "DynamoDBTargets", "CatalogTargets", "DeltaTargets",
-                 "IcebergTargets", "HudiTargets")
+_TARGET_KINDS = (
+    "S3Targets",
+    "JdbcTargets",
+    "MongoDBTargets",
+    "DynamoDBTargets",
+    "CatalogTargets",
+    "DeltaTargets",
+    "IcebergTargets",
+    "HudiTargets",
+)
 _DEFAULTS = {
     "Classifiers": [],
     "SchemaChangePolicy": {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
@@ -69,8 +77,9 @@ def crawler_reports_aws_defaults():
             if not data.get(key):
                 data[key] = json.loads(json.dumps(default))
         if getattr(self, "lake_formation_configuration", None):
-            data["LakeFormationConfiguration"] = dict(_DEFAULTS["LakeFormationConfiguration"],
-                                                      **self.lake_formation_configuration)
+            data["LakeFormationConfiguration"] = dict(
+                _DEFAULTS["LakeFormationConfiguration"], **self.lake_formation_configuration
+            )
         targets = {kind: json.loads(json.dumps((data.get("Targets") or {}).get(kind) or [])) for kind in _TARGET_KINDS}
         for target in targets["S3Targets"]:
             target.setdefault("Exclusions", [])
@@ -135,5 +144,10 @@ def delete_crawler_refused_while_running():
     GlueResponse.delete_crawler = delete
 
 
-EXTENSIONS = (crawler_lake_formation_configuration, crawler_reports_aws_defaults, update_crawler,
-              update_crawler_schedule, delete_crawler_refused_while_running)
+EXTENSIONS = (
+    crawler_lake_formation_configuration,
+    crawler_reports_aws_defaults,
+    update_crawler,
+    update_crawler_schedule,
+    delete_crawler_refused_while_running,
+)

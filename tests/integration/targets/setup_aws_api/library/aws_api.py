@@ -60,7 +60,9 @@ def main():
         error = e.response.get("Error", {})
         module.fail_json(msg=f"{operation}: {error.get('Code')}: {error.get('Message')}", error_code=error.get("Code"))
     response.pop("ResponseMetadata", None)
-    module.exit_json(changed=not operation.startswith(READ_PREFIXES), response=json.loads(json.dumps(response, default=str)))
+    module.exit_json(
+        changed=not operation.startswith(READ_PREFIXES), response=json.loads(json.dumps(response, default=str))
+    )
 
 
 if __name__ == "__main__":
