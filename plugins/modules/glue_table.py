@@ -179,8 +179,8 @@ options:
         type: bool
   purge_tables:
     description:
-      - Whether tables of the database that are not in O(tables) are deleted. Their data files are kept unless
-        O(delete_data=true).
+      - Whether tables of the database that are not in O(tables) are deleted, views included. Their data files are
+        kept unless O(delete_data=true).
     type: bool
     default: false
   delete_data:
@@ -456,7 +456,10 @@ def validate_columns(columns, field, dialect, hive):
 def validate_partitions(partition_by, field, table_format, columns):
     errors = []
     normalized = []
-    struct = tables.columns_struct(columns, tables.dialect_of(table_format)) if columns is not None else None
+    try:
+        struct = tables.columns_struct(columns, tables.dialect_of(table_format)) if columns is not None else None
+    except tables.TypeSyntaxError:
+        struct = None  # a column type is invalid; validate_columns reports it
     for index, text in enumerate(partition_by):
         where = f"{field}[{index}]"
         try:

@@ -7,6 +7,7 @@ paths the emulator cannot produce (pagination, throttling, batch errors), driven
 import gzip
 import io
 import re
+from unittest.mock import MagicMock
 
 import boto3
 import pytest
@@ -347,6 +348,19 @@ def test_custom_endpoints_are_passed_on_and_aws_endpoints_are_not():
     assert t.custom_endpoint(RetryingBotoClientWrapper(emulator, aws_retry())) == "http://127.0.0.1:5000"
     for region in ("us-east-1", "eu-west-1", "cn-north-1"):
         assert t.custom_endpoint(boto3.client("glue", region_name=region)) is None
+
+
+def test_connection_hands_the_modules_credentials_and_endpoints_to_the_libraries():
+    module = MagicMock(params={"access_key": "AKIDEXAMPLE", "secret_key": "secret", "session_token": "token",
+                               "region": "eu-west-1", "endpoint_url": None, "profile": None, "validate_certs": True,
+                               "aws_ca_bundle": None, "aws_config": None})
+    glue_client = boto3.client("glue", region_name="eu-west-1", endpoint_url="http://127.0.0.1:9")
+    s3_client = boto3.client("s3", region_name="eu-west-1")
+    connection = t.Connection(module, glue_client, s3_client)
+    assert (connection.region, connection.glue_endpoint, connection.s3_endpoint) == (
+        "eu-west-1", "http://127.0.0.1:9", None)
+    credentials = connection.credentials
+    assert (credentials.access_key, credentials.secret_key, credentials.token) == ("AKIDEXAMPLE", "secret", "token")
 
 
 def test_property_strings():

@@ -111,6 +111,8 @@ HIVE_TABLES = [
      "tables[0].partition_by[0]", "is not in columns"),
     ([table(name="a", format="delta", columns=[{"name": "x", "type": "long"}], partition_by=["bucket[4](x)"])],
      "tables[0].partition_by[0]", "transforms are for Iceberg tables"),
+    ([table(name="a", format="iceberg", columns=[{"name": "x", "type": "list<int"}], partition_by=["x"])],
+     "tables[0].columns[0].type", "ends early"),
     ([table(name="a", format="iceberg", properties={"format-version": 1})], "tables[0].properties.format-version",
      "is not a table property"),
     ([table(name="a", format="delta", serde_parameters={"a": "b"})], "tables[0].serde_parameters",
