@@ -242,6 +242,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.deltalake.aws.plugins.module_utils import ec2
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_policy_document
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_tags
@@ -313,15 +314,6 @@ def desired_list(params, key, current):
     return sorted(wanted)
 
 
-def desired_tags(current, params):
-    """The tag set after the run: compare_aws_tags decides what to set and what to purge (never aws: keys)."""
-    wanted = {str(k): str(v) for k, v in params["tags"].items()}
-    to_set, to_unset = compare_aws_tags(current or {}, wanted, params["purge_tags"])
-    tags = {k: v for k, v in (current or {}).items() if k not in to_unset}
-    tags.update(to_set)
-    return tags
-
-
 def desired_state(module, have):
     """The settings this run manages (None = not managed), normalized like normalize_vpc_endpoint."""
     params = module.params
@@ -342,7 +334,7 @@ def desired_state(module, have):
         "security_group_ids": desired_list(params, "security_group_ids", have.get("security_group_ids")),
         "private_dns_enabled": private_dns,
         "policy": policy,
-        "tags": desired_tags(have.get("tags"), params) if params["tags"] is not None else None,
+        "tags": desired_tags(have.get("tags"), params["tags"], params["purge_tags"]) if params["tags"] is not None else None,
     }
 
 
