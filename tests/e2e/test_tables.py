@@ -231,3 +231,7 @@ def test_delta_log_adopted_then_recreated_only_when_allowed(aws, run_playbook, t
     assert replaced["tables"]["customers"]["partition_by"] == []
     files = aws.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="processed/shop/customers/country=fr/")
     assert files.get("KeyCount", 0) == 1
+    aws.clear_calls()
+    run, again = run_tables(run_playbook, tmp_path, [repartitioned])
+    assert run.rc == 0 and not again["changed"] and again["tables"] == replaced["tables"]
+    assert aws.calls()["mutating"] == 0
