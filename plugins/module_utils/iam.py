@@ -70,14 +70,19 @@ ROLE_PROPAGATION_MESSAGE_RE = re.compile(
     r"|trust ?policy|invalid principal",
     re.IGNORECASE,
 )
+# A service that validates the role's permissions when it is handed the role (Firehose) names the permission the
+# role does not have yet; said by the service's validation codes only, never by the caller's own AccessDenied.
+ROLE_POLICY_PROPAGATION_CODES = ("InvalidArgumentException", "InvalidInputException")
+ROLE_POLICY_PROPAGATION_MESSAGE_RE = re.compile(r"is not authorized to perform", re.IGNORECASE)
 
 
 def is_role_not_ready(error):
-    """Whether a ClientError is a service refusing a role that IAM has not propagated yet."""
+    """Whether a ClientError is a service refusing a role (or its policy) that IAM has not propagated yet."""
     details = getattr(error, "response", {}).get("Error", {})
-    return details.get("Code") in ROLE_PROPAGATION_ERROR_CODES and bool(
-        ROLE_PROPAGATION_MESSAGE_RE.search(details.get("Message", "") or "")
-    )
+    code, message = details.get("Code"), details.get("Message", "") or ""
+    if code in ROLE_POLICY_PROPAGATION_CODES and ROLE_POLICY_PROPAGATION_MESSAGE_RE.search(message):
+        return True
+    return code in ROLE_PROPAGATION_ERROR_CODES and bool(ROLE_PROPAGATION_MESSAGE_RE.search(message))
 
 
 class NewRoleRetry(AWSRetry):
