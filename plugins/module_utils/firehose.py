@@ -12,9 +12,9 @@ A delivery stream is read with one DescribeDeliveryStream call and normalized in
 Every call passes ``aws_retry=True``; botocore errors become DeltaLakeAWSError.
 
 IAM eventual consistency: Firehose checks at CreateDeliveryStream/UpdateDestination time that it can assume the
-role, and a role created seconds earlier may not be assumable yet. ``RoleNotAssumableYetRetry`` retries exactly
-that answer (InvalidArgumentException with Firehose's "unable to assume role" or "is not authorized to"
-message), and nothing else, on the two helpers that hand the role to Firehose.
+role, and a role created seconds earlier may not be assumable yet. The two helpers that hand the role to Firehose
+carry iam.retry_on_new_role(), which retries exactly that answer (InvalidArgumentException "Firehose is unable to
+assume role ...") and not a genuinely invalid argument.
 """
 
 import re
@@ -28,6 +28,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaite
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
+from ansible_collections.deltalake.aws.plugins.module_utils.iam import ROLE_NAME_RE
+from ansible_collections.deltalake.aws.plugins.module_utils.iam import retry_on_new_role
 from ansible_collections.deltalake.aws.plugins.module_utils.s3 import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
@@ -48,15 +50,10 @@ BUFFER_INTERVAL_RANGE = (0, 900)  # seconds, BufferingHints.IntervalInSeconds (0
 PREFIX_MAX_LENGTH = 1024  # API limit of Prefix and ErrorOutputPrefix
 
 STREAM_NAME_RE = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
-ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 LOG_GROUP_RE = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 LOG_STREAM_RE = re.compile(r"^[^:*]{1,512}$")
 EXPRESSION_RE = re.compile(r"!\{([^{}:]*):([^{}]*)\}")
 ERROR_OUTPUT_TYPE = "!{firehose:error-output-type}"
-
-# Firehose's answers while a just-created IAM role (or a just-attached policy) is not visible to it yet.
-ROLE_NOT_ASSUMABLE_YET_MESSAGES = ("Firehose is unable to assume role", "is not authorized to perform")
-ROLE_NOT_ASSUMABLE_YET = "DeltaLakeRoleNotAssumableYet"
 
 
 class FirehoseErrorHandler(AWSErrorHandler):
@@ -65,42 +62,6 @@ class FirehoseErrorHandler(AWSErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code("ResourceNotFoundException")
-
-
-class IAMRoleLookupErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = DeltaLakeAWSError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NoSuchEntity")
-
-
-class KMSKeyLookupErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = DeltaLakeAWSError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NotFoundException")
-
-
-class RoleNotAssumableYetRetry(AWSRetry):
-    """AWSRetry that names Firehose's "cannot assume the role yet" answer ``ROLE_NOT_ASSUMABLE_YET``, so that
-    ``jittered_backoff(catch_extra_error_codes=[ROLE_NOT_ASSUMABLE_YET])`` retries it, while any other
-    InvalidArgumentException (a real mistake in the request) fails at once."""
-
-    @staticmethod
-    def status_code_from_exception(error):
-        code = error.response.get("Error", {}).get("Code")
-        message = error.response.get("Error", {}).get("Message", "")
-        if code == "InvalidArgumentException" and any(m in message for m in ROLE_NOT_ASSUMABLE_YET_MESSAGES):
-            return ROLE_NOT_ASSUMABLE_YET
-        return code
-
-
-# IAM propagation usually takes seconds, at worst about a minute: up to ~90 s of jittered waits.
-retry_until_role_assumable = RoleNotAssumableYetRetry.jittered_backoff(
-    retries=8, delay=2, max_delay=20, catch_extra_error_codes=[ROLE_NOT_ASSUMABLE_YET]
-)
 
 
 class FirehoseWaiterFactory(BaseWaiterFactory):
@@ -434,18 +395,6 @@ def get_tags(client, name):
         params["ExclusiveStartTagKey"] = response["Tags"][-1]["Key"]
 
 
-@IAMRoleLookupErrorHandler.list_error_handler("get IAM role")
-def get_role_arn(iam_client, name):
-    """The ARN of role ``name``, or None when it does not exist."""
-    return iam_client.get_role(RoleName=name, aws_retry=True)["Role"]["Arn"]
-
-
-@KMSKeyLookupErrorHandler.list_error_handler("describe KMS key")
-def get_kms_key_arn(kms_client, key_id):
-    """The key ARN behind a key id, alias name or alias ARN, or None when there is no such key or alias."""
-    return kms_client.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]["Arn"]
-
-
 @FirehoseErrorHandler.common_error_handler("check the destination bucket")
 def bucket_exists(s3_client, name):
     """True or False; None when the bucket exists but these credentials may not see it (another account's)."""
@@ -462,7 +411,7 @@ def bucket_exists(s3_client, name):
 
 
 @FirehoseErrorHandler.common_error_handler("create delivery stream")
-@retry_until_role_assumable
+@retry_on_new_role()
 def create_delivery_stream(client, state):
     """Create the stream in one call: source, destination, stream encryption and tags."""
     params = {
@@ -482,7 +431,7 @@ def create_delivery_stream(client, state):
 
 
 @FirehoseErrorHandler.common_error_handler("update delivery stream destination")
-@retry_until_role_assumable
+@retry_on_new_role()
 def update_destination(client, name, version_id, dest_id, changes):
     """UpdateDestination with the version and destination ids read before; ``changes`` is a partial
     normalized state (Firehose keeps the fields an update does not name)."""

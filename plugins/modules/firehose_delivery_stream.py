@@ -278,6 +278,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_acco
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.deltalake.aws.plugins.module_utils import firehose
+from ansible_collections.deltalake.aws.plugins.module_utils import iam
+from ansible_collections.deltalake.aws.plugins.module_utils import kms
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
@@ -379,9 +381,9 @@ class Dependencies:
             return role
         if current and firehose.role_name_from_arn(current.get("role_arn") or "") == role:
             return current["role_arn"]
-        arn = firehose.get_role_arn(self.module.client("iam"), role)
-        if arn:
-            return arn
+        found = iam.get_role(self.module.client("iam"), role)
+        if found:
+            return found["Arn"]
         if not self.module.check_mode:
             self.missing("role", f"IAM role {role}")
         return firehose.role_arn_from_name(role, self.module.region, self.account_id)
@@ -392,9 +394,9 @@ class Dependencies:
             return None
         if (parse_arn(key) or {}).get("resource", "").startswith("key/"):
             return key
-        arn = firehose.get_kms_key_arn(self.module.client("kms"), key)
-        if arn:
-            return arn
+        found = kms.describe_key(self.module.client("kms"), key)
+        if found:
+            return found["Arn"]
         if not self.module.check_mode:
             self.missing("kms_key_id", f"KMS key {key}")
         if key.startswith("arn:"):

@@ -271,18 +271,10 @@ def test_tags_follow_has_more_tags(stubbed):
     assert firehose.get_tags(client, "events") == {"a": "1", "b": "2"}
 
 
-def test_dependency_lookups():
-    iam, iam_stub = stubbed_client("iam")
-    kms, kms_stub = stubbed_client("kms")
+def test_bucket_check_tells_missing_from_not_visible():
     s3, s3_stub = stubbed_client("s3")
-    with iam_stub, kms_stub, s3_stub:
-        iam_stub.add_client_error("get_role", service_error_code="NoSuchEntity", http_status_code=404)
-        kms_stub.add_client_error("describe_key", service_error_code="NotFoundException")
-        kms_stub.add_response("describe_key", {"KeyMetadata": {"KeyId": "k", "Arn": KEY}}, {"KeyId": "alias/lake"})
+    with s3_stub:
         s3_stub.add_client_error("head_bucket", service_error_code="404", http_status_code=404)
         s3_stub.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
         s3_stub.add_response("head_bucket", {})
-        assert firehose.get_role_arn(iam, "planned") is None
-        assert firehose.get_kms_key_arn(kms, "alias/planned") is None
-        assert firehose.get_kms_key_arn(kms, "alias/lake") == KEY
         assert [firehose.bucket_exists(s3, "b") for dummy in range(3)] == [False, None, True]
