@@ -9,12 +9,15 @@ import json
 
 import pytest
 from moto import mock_aws
+from moto.core.authorization import enable_iam_authentication
 
 from ansible_collections.deltalake.aws.plugins.module_utils import iam
+from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.modules import iam_role
 from ansible_collections.deltalake.aws.tests.unit.plugins.modules.iam_kms_fakes import FakeModule
 from ansible_collections.deltalake.aws.tests.unit.plugins.modules.iam_kms_fakes import ModuleFailed
+from ansible_collections.deltalake.aws.tests.unit.plugins.modules.iam_kms_fakes import read_only_credentials
 
 WRITE_RAW = {
     "Version": "2012-10-17",
@@ -35,9 +38,9 @@ def aws(monkeypatch):
         yield
 
 
-def run(params, check_mode=False):
+def run(params, check_mode=False, credentials=None):
     """One module run as main() does it; returns (result, module with its recorded calls)."""
-    module = FakeModule(iam_role.ARGUMENT_SPEC, params, check_mode)
+    module = FakeModule(iam_role.ARGUMENT_SPEC, params, check_mode, credentials=credentials)
     iam_role.validate_params(module)
     client = module.client("iam")
     name = module.params["name"]
@@ -74,6 +77,27 @@ def test_rerun_with_an_equal_trust_policy_in_another_form_makes_no_write():
         assert module.mutating == []
         assert "UpdateAssumeRolePolicy" not in module.calls
         assert module.calls == ["GetRole", "ListRolePolicies", "GetRolePolicy"]
+
+
+def test_a_read_only_identity_runs_check_mode_and_equal_reruns():
+    """moto enforces IAM for the keys it issues: the reader may only Get/List. Check mode, and a real re-run with
+    an equal trust policy, need nothing more; a real change is refused, which shows enforcement is on."""
+    run(dict(FIREHOSE, managed_policy_arns=[]))
+    reader = read_only_credentials()
+    other_form = dict(FIREHOSE, managed_policy_arns=[], trusted_services=None, assume_role_policy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"],
+                                                 "Principal": {"Service": ["firehose.amazonaws.com"]}}]}))
+    changed_trust = dict(FIREHOSE, trusted_services=["glue.amazonaws.com"])
+    with enable_iam_authentication():
+        for check_mode in (True, False):
+            result, module = run(other_form, check_mode, credentials=reader)
+            assert not result["changed"] and module.mutating == []
+        result, module = run(changed_trust, True, credentials=reader)
+        assert result["changed"] and module.mutating == []
+        planned, module = run(dict(FIREHOSE, name="acme-new"), True, credentials=reader)
+        assert planned["role"]["arn"] == "arn:aws:iam::123456789012:role/acme-new" and module.mutating == []
+        with pytest.raises(DeltaLakeAWSError, match="update role trust policy"):
+            run(changed_trust, credentials=reader)
 
 
 def test_a_different_trust_policy_is_written_once():

@@ -7,12 +7,15 @@ adopts that key instead of creating a second one."""
 
 import pytest
 from moto import mock_aws
+from moto.core.authorization import enable_iam_authentication
 
 from ansible_collections.deltalake.aws.plugins.module_utils import kms
+from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.modules import kms_key
 from ansible_collections.deltalake.aws.tests.unit.plugins.modules.iam_kms_fakes import FakeModule
 from ansible_collections.deltalake.aws.tests.unit.plugins.modules.iam_kms_fakes import ModuleFailed
+from ansible_collections.deltalake.aws.tests.unit.plugins.modules.iam_kms_fakes import read_only_credentials
 
 ALIAS = "alias/acme-lake"
 ROLE = "arn:aws:iam::123456789012:role/acme-firehose"
@@ -33,9 +36,9 @@ def aws(monkeypatch):
         yield
 
 
-def run(params, check_mode=False, kill_at=None):
+def run(params, check_mode=False, kill_at=None, credentials=None):
     """One module run as main() does it; ``kill_at`` names a client method at which the process dies."""
-    module = FakeModule(kms_key.ARGUMENT_SPEC, params, check_mode)
+    module = FakeModule(kms_key.ARGUMENT_SPEC, params, check_mode, credentials=credentials)
     kms_key.validate_params(module)
     alias = kms.canonical_alias(module.params["alias"])
     client = module.client("kms")
@@ -75,6 +78,23 @@ def test_two_identical_runs_leave_exactly_one_key():
     assert module.calls == ["DescribeKey", "GetKeyRotationStatus", "GetKeyPolicy", "ListResourceTags"]
     assert all_keys() == [first["key"]["key_id"]]
     assert second["key"] == first["key"]
+
+
+def test_a_read_only_identity_runs_check_mode():
+    """Check mode needs only reads: on the existing key, after a crash (the orphan search), and for a new key.
+    A real change is refused, which shows moto's IAM enforcement is on."""
+    run(KEY)
+    with pytest.raises(Killed):
+        run(dict(KEY, alias="alias/crashed"), kill_at="create_alias")
+    reader = read_only_credentials()
+    with enable_iam_authentication():
+        for params in (KEY, dict(KEY, enable_key_rotation=False), dict(KEY, alias="alias/crashed"),
+                       dict(KEY, alias="alias/new"), dict(KEY, state="absent")):
+            result, module = run(params, True, credentials=reader)
+            assert module.mutating == []
+        assert not run(KEY, credentials=reader)[0]["changed"]
+        with pytest.raises(DeltaLakeAWSError, match="set key rotation"):
+            run(dict(KEY, enable_key_rotation=False), credentials=reader)
 
 
 def test_check_mode_predicts_everything_but_the_key_id():
