@@ -1,0 +1,90 @@
+# Copyright: Contributors to the deltalake.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""deltalake.aws.vpc_endpoint in-process against moto: identity by VPC + service + type, endpoints it must not
+guess between or update (several matches, a failed one), and check-mode predictions of a new interface endpoint."""
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ec2.models import ec2_backends
+
+from ansible_collections.deltalake.aws.plugins.modules import vpc_endpoint
+
+# pylint: disable-next=unused-import
+from ansible_collections.deltalake.aws.tests.unit.plugins.modules.catalog_runner import aws  # the fixture
+from ansible_collections.deltalake.aws.tests.unit.plugins.modules.catalog_runner import run_module
+
+GLUE = "com.amazonaws.us-east-1.glue"
+
+
+def run(capsys, args, check_mode=False):
+    return run_module(vpc_endpoint, capsys, args, check_mode)
+
+
+@pytest.fixture
+def vpc(aws):  # pylint: disable=redefined-outer-name
+    ec2 = boto3.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    del aws[:]
+    return {"id": vpc_id, "subnet": subnet}
+
+
+def test_check_mode_predicts_a_new_interface_endpoint_exactly(aws, vpc, capsys):  # pylint: disable=redefined-outer-name
+    args = {"vpc_id": vpc["id"], "service": "glue", "subnet_ids": [vpc["subnet"]], "tags": {"Name": "glue"}}
+    planned = run(capsys, args, check_mode=True)
+    assert planned["changed"] and planned["created"] and aws.mutating == []
+    created = run(capsys, args)
+    assert aws.mutating == ["CreateVpcEndpoint"]
+    assert created["vpc_endpoint"] == dict(planned["vpc_endpoint"], id=created["vpc_endpoint"]["id"])
+    assert created["vpc_endpoint"]["private_dns_enabled"] is True and created["vpc_endpoint"]["type"] == "Interface"
+
+
+def test_several_live_endpoints_are_an_error_not_a_guess(aws, vpc, capsys):  # pylint: disable=redefined-outer-name
+    ec2 = boto3.client("ec2")
+    ids = sorted(
+        ec2.create_vpc_endpoint(VpcId=vpc["id"], ServiceName=GLUE, VpcEndpointType="Interface")["VpcEndpoint"]["VpcEndpointId"]
+        for dummy in range(2)
+    )
+    del aws[:]
+    for state in ("present", "absent"):
+        result = run(capsys, {"vpc_id": vpc["id"], "service": "glue", "state": state})
+        assert result["failed"] and f"Found 2 live Interface endpoints of {GLUE}" in result["msg"]
+        assert f"({ids[0]}, {ids[1]})" in result["msg"]
+    assert aws.mutating == []
+
+
+def test_a_deleted_endpoint_is_not_adopted(aws, vpc, capsys):  # pylint: disable=redefined-outer-name
+    ec2 = boto3.client("ec2")
+    old = ec2.create_vpc_endpoint(VpcId=vpc["id"], ServiceName=GLUE, VpcEndpointType="Interface")["VpcEndpoint"]
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[old["VpcEndpointId"]])
+    del aws[:]
+    created = run(capsys, {"vpc_id": vpc["id"], "service": "glue"})
+    assert created["changed"] and created["vpc_endpoint"]["id"] != old["VpcEndpointId"]
+    assert aws.mutating == ["CreateVpcEndpoint"]
+
+
+def test_a_failed_endpoint_is_reported_not_updated(aws, vpc, capsys):  # pylint: disable=redefined-outer-name
+    created = run(capsys, {"vpc_id": vpc["id"], "service": "glue"})
+    endpoint_id = created["vpc_endpoint"]["id"]
+    ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].vpc_end_points[endpoint_id].state = "failed"
+    del aws[:]
+    result = run(capsys, {"vpc_id": vpc["id"], "service": "glue", "tags": {"Name": "glue"}})
+    assert result["failed"] and f"VPC endpoint {endpoint_id} is in state failed" in result["msg"]
+    assert aws.mutating == []
+    deleted = run(capsys, {"vpc_id": vpc["id"], "service": "glue", "state": "absent"})
+    assert deleted["changed"] and aws.mutating == ["DeleteVpcEndpoints"]
+
+
+def test_policy_compared_semantically_and_tags_kept_without_purge(aws, vpc, capsys):  # pylint: disable=redefined-outer-name
+    statement = {"Effect": "Allow", "Principal": "*", "Action": ["glue:GetTable"], "Resource": ["*"]}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    run(capsys, {"vpc_id": vpc["id"], "service": "glue", "policy": policy, "tags": {"Name": "glue"}})
+    del aws[:]
+    same = {"Statement": {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "glue:GetTable", "Resource": "*"},
+            "Version": "2012-10-17"}
+    again = run(capsys, {"vpc_id": vpc["id"], "service": GLUE, "type": "Interface", "policy": same,
+                         "tags": {"lake": "test"}, "purge_tags": False})
+    assert again["vpc_endpoint"]["tags"] == {"Name": "glue", "lake": "test"}
+    assert aws.mutating == ["CreateTags"]
