@@ -71,9 +71,9 @@ options:
     default: true
   security_group_ids:
     description:
-      - Security groups of an V(Interface) endpoint's network interfaces. AWS uses the VPC's default security
-        group when a new endpoint gets none.
-      - Not managed when not set.
+      - Security groups of an V(Interface) endpoint's network interfaces.
+      - Not managed when not set or V([]). An interface endpoint always has at least one security group, and
+        AWS gives a new endpoint the VPC's default security group when it gets none.
     type: list
     elements: str
   purge_security_group_ids:
@@ -127,7 +127,8 @@ notes:
   - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
   - The module manages one endpoint per VPC, service and type. If several live endpoints match (made outside
     this module), it fails and names them rather than choose one.
-  - In check mode a new endpoint's RV(vpc_endpoint.id) is V(null); AWS assigns it.
+  - In check mode a new endpoint's RV(vpc_endpoint.id) is V(null), and a new interface endpoint without
+    O(security_group_ids) is predicted with none; AWS assigns both (the group is the VPC's default one).
 """
 
 EXAMPLES = r"""
@@ -331,7 +332,8 @@ def desired_state(module, have):
         "type": endpoint_type,
         "route_table_ids": desired_list(params, "route_table_ids", have.get("route_table_ids")),
         "subnet_ids": desired_list(params, "subnet_ids", have.get("subnet_ids")),
-        "security_group_ids": desired_list(params, "security_group_ids", have.get("security_group_ids")),
+        # [] is "AWS's choice" (the VPC's default group), never "no group", which AWS does not allow.
+        "security_group_ids": desired_list(params, "security_group_ids", have.get("security_group_ids")) or None,
         "private_dns_enabled": private_dns,
         "policy": policy,
         "tags": desired_tags(have.get("tags"), params["tags"], params["purge_tags"]) if params["tags"] is not None else None,

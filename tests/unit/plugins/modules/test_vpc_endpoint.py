@@ -88,3 +88,11 @@ def test_policy_compared_semantically_and_tags_kept_without_purge(aws, vpc, caps
                          "tags": {"lake": "test"}, "purge_tags": False})
     assert again["vpc_endpoint"]["tags"] == {"Name": "glue", "lake": "test"}
     assert aws.mutating == ["CreateTags"]
+
+
+def test_no_security_group_list_leaves_the_groups_to_aws(aws, vpc, capsys):  # pylint: disable=redefined-outer-name
+    group = boto3.client("ec2").create_security_group(GroupName="g", Description="g", VpcId=vpc["id"])["GroupId"]
+    run(capsys, {"vpc_id": vpc["id"], "service": "glue", "security_group_ids": [group]})
+    del aws[:]
+    again = run(capsys, {"vpc_id": vpc["id"], "service": "glue", "security_group_ids": []})
+    assert not again["changed"] and again["vpc_endpoint"]["security_group_ids"] == [group] and aws.mutating == []
