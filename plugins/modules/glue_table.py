@@ -356,6 +356,12 @@ changed_fields:
   type: list
   elements: str
   sample: ["orders.columns", "orders.partition_by", "old_clicks"]
+created_tables:
+  description: The tables this run created (or would create, in check mode); a rollback removes exactly these.
+  returned: always
+  type: list
+  elements: str
+  sample: ["orders"]
 metadata_locations:
   description: The current metadata file of each listed Iceberg table (not known in check mode for a table that
     does not exist yet).
@@ -827,7 +833,8 @@ class TableCatalog:
 
     def run(self, specs):
         found = tables.list_tables(self.glue, self.database, self.catalog_id)
-        if found is None and not self.module.check_mode:
+        wants_tables = any(spec.get("state", "present") == "present" for spec in specs)
+        if found is None and not self.module.check_mode and wants_tables:
             self.module.fail_json(msg=f"database: Glue database {self.database} does not exist; create it first"
                                   " (deltalake.aws.glue_database)")
         self.existing = {t["Name"].lower(): t for t in found or []}
@@ -837,7 +844,7 @@ class TableCatalog:
             self.module.fail_json(msg="; ".join(errors), errors=errors,
                                   changes={e.name: e.changes for e in entries if e.action and e.changes})
         result = {"changed": False, "database": self.database, "tables": {}, "changes": {}, "changed_fields": [],
-                  "metadata_locations": {}}
+                  "created_tables": [], "metadata_locations": {}}
         diffs = []
         for entry in entries:
             reconciler = self.converge(entry)
@@ -847,6 +854,8 @@ class TableCatalog:
             if entry.spec and entry.spec.get("format") == tables.ICEBERG and entry.metadata_location:
                 result["metadata_locations"][entry.name] = entry.metadata_location
             if outcome["changed"]:
+                if outcome["created"]:
+                    result["created_tables"].append(entry.name)
                 result["changed"] = True
                 result["changes"][entry.name] = entry.changes
                 fields = outcome["changed_fields"] if entry.action == "update" else []
