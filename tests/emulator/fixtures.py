@@ -84,13 +84,14 @@ class PlaybookRun:
 
 @pytest.fixture
 def run_playbook(aws_env):
-    """Run ansible-playbook (a path or a deltalake.aws.* FQCN); JSON results when ``json_output`` is true."""
+    """Run ansible-playbook (a path or a deltalake.aws.* FQCN); JSON results when ``json_output`` is true.
+    ``extra_vars`` come after ``args`` on the command line, so they override a vars file passed in ``args``."""
 
     def run(playbook, *args, extra_vars=None, json_output=True, env=None):
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", playbook]
-        if extra_vars:
-            command += ["-e", json.dumps(extra_vars)]
         command += list(args)
+        if extra_vars:  # last, so that they win over any -e @file in args
+            command += ["-e", json.dumps(extra_vars)]
         process_env = dict(aws_env, **(env or {}))
         if json_output:
             process_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
