@@ -40,14 +40,14 @@ sanity: venv
 	cd "$$(tests/ci/tree.sh)" && ansible-test sanity --venv --python 3.11 --color no
 
 integration: venv
-	tests/ci/with-emulator.sh tests/ci/integration.sh
+	tests/ci/integration-shards.sh 2
 
 lint: collection
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/antsibull-changelog lint
 
 pytest: collection
-	$(BIN)/pytest -q tests/emulator tests/e2e
+	$(BIN)/pytest -q -n 2 --dist load tests/emulator tests/e2e
 
 clean:
 	rm -rf $(BUILD) tests/output .ansible
