@@ -30,7 +30,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_wa
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
 from ansible_collections.deltalake.aws.plugins.module_utils.iam import ROLE_NAME_RE
 from ansible_collections.deltalake.aws.plugins.module_utils.iam import retry_on_new_role
-from ansible_collections.deltalake.aws.plugins.module_utils.s3 import partition_for_region
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_bucket_name

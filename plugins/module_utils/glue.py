@@ -242,15 +242,6 @@ def get_tags(client, arn):
     return client.get_tags(ResourceArn=arn, aws_retry=True).get("Tags") or {}
 
 
-def desired_tags(current, wanted, purge):
-    """The tag set after the run: compare_aws_tags decides what to set and what to purge (never ``aws:`` keys)."""
-    wanted = {str(k): str(v) for k, v in wanted.items()}
-    to_set, to_unset = compare_aws_tags(current or {}, wanted, purge)
-    tags = {k: v for k, v in (current or {}).items() if k not in to_unset}
-    tags.update(to_set)
-    return tags
-
-
 @GlueErrorHandler.common_error_handler("set Glue tags")
 def update_tags(client, arn, current, wanted):
     """Make the resource's tags ``wanted``: UntagResource for removed keys, TagResource for new or changed ones."""

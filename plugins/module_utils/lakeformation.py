@@ -89,14 +89,6 @@ class LakeFormationErrorHandler(AWSErrorHandler):
 # ---------------------------------------------------------------------------------------------------- identity
 
 
-def partition_for_region(region):
-    if (region or "").startswith("cn-"):
-        return "aws-cn"
-    if (region or "").startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 @LakeFormationErrorHandler.common_error_handler("get the caller identity")
 def get_caller_identity(sts_client):
     """{account, arn, principal}: ``principal`` is the IAM identity Lake Formation knows the caller as (an

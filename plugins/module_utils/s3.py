@@ -24,6 +24,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 
 # "This setting is not configured" answers. The emulator answers 404 for settings that real AWS now reports as
 # their defaults (SSE-S3, BucketOwnerEnforced, all-true public access block); both normalize to the default.
@@ -64,16 +65,6 @@ class S3ErrorHandler(AWSErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code(NOT_SET_CODES)
-
-
-def partition_for_region(region):
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("eusc-"):
-        return "aws-eusc"
-    return "aws"
 
 
 def bucket_arn(name, region):

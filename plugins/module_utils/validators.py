@@ -29,6 +29,18 @@ BUCKET_SUFFIXES_RESERVED = ("-s3alias", "--ol-s3", ".mrap", "--x-s3")
 MAX_TAGS = 50
 
 
+def partition_for_region(region):
+    """The AWS partition of a region: aws-cn, aws-us-gov, aws-eusc or aws."""
+    region = region or ""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("eusc-"):
+        return "aws-eusc"
+    return "aws"
+
+
 def _rule(field, value, rule):
     return f"{field}: {value!r} {rule}"
 

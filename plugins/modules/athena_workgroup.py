@@ -216,6 +216,7 @@ from ansible_collections.deltalake.aws.plugins.module_utils import athena
 from ansible_collections.deltalake.aws.plugins.module_utils import glue
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_athena_workgroup_name
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_bucket_name
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_kms_key_id
@@ -316,7 +317,7 @@ def new_workgroup_state(params, name, arn, wants):
     state.update(wants)
     state = {key: state[key] for key in ("name", "arn") + athena.WORKGROUP_SETTINGS}
     if params["tags"] is not None:
-        state["tags"] = glue.desired_tags({}, params["tags"], True)
+        state["tags"] = desired_tags({}, params["tags"], True)
     return state
 
 
@@ -331,7 +332,7 @@ def ensure_present(module, client, reconciler, name, arn):
     if params["tags"] is not None:
         reconciler.converge(
             "tags",
-            glue.desired_tags(reconciler.after["tags"], params["tags"], params["purge_tags"]),
+            desired_tags(reconciler.after["tags"], params["tags"], params["purge_tags"]),
             lambda target, have: athena.update_tags(client, arn, have, target),
         )
 

@@ -283,7 +283,7 @@ from ansible_collections.deltalake.aws.plugins.module_utils import kms
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
-from ansible_collections.deltalake.aws.plugins.module_utils.s3 import partition_for_region
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_kms_key_id
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region

@@ -340,6 +340,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_acco
 from ansible_collections.deltalake.aws.plugins.module_utils import glue
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import ACCOUNT_RE
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_glue_name
@@ -563,7 +564,7 @@ def new_crawler_state(params, name, arn, definition):
     }
     state.update(definition)
     if params["tags"] is not None:
-        state["tags"] = glue.desired_tags({}, params["tags"], True)
+        state["tags"] = desired_tags({}, params["tags"], True)
     return state
 
 
@@ -589,7 +590,7 @@ def ensure_present(module, client, reconciler, name, arn, partition, account_id)
     if params["tags"] is not None:
         reconciler.converge(
             "tags",
-            glue.desired_tags(reconciler.after["tags"], params["tags"], params["purge_tags"]),
+            desired_tags(reconciler.after["tags"], params["tags"], params["purge_tags"]),
             lambda target, have: glue.update_tags(client, arn, have, target),
         )
 

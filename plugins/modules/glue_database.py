@@ -176,7 +176,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_acco
 from ansible_collections.deltalake.aws.plugins.module_utils import glue
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
-from ansible_collections.deltalake.aws.plugins.module_utils.s3 import partition_for_region
+from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import ACCOUNT_RE
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_glue_name
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region
@@ -248,7 +249,7 @@ def new_database_state(params, name, arn, catalog_id):
     }
     state.update(desired_definition(params, None))
     if params["tags"] is not None:
-        state["tags"] = glue.desired_tags({}, params["tags"], True)
+        state["tags"] = desired_tags({}, params["tags"], True)
     return state
 
 
@@ -275,7 +276,7 @@ def ensure_present(module, client, reconciler, current, name, arn, catalog_id):
     if params["tags"] is not None:
         reconciler.converge(
             "tags",
-            glue.desired_tags(reconciler.after["tags"], params["tags"], params["purge_tags"]),
+            desired_tags(reconciler.after["tags"], params["tags"], params["purge_tags"]),
             lambda target, have: glue.update_tags(client, arn, have, target),
         )
 

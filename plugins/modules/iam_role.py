@@ -236,11 +236,11 @@ role:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.deltalake.aws.plugins.module_utils import iam
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_policy_document
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_tags
 
@@ -327,15 +327,6 @@ def desired_managed_policy_arns(params, have):
     return sorted(wanted if params["purge_managed_policies"] else wanted | set(have or []))
 
 
-def desired_tags(current, params):
-    """The tag set after the run: compare_aws_tags decides what to set and what to purge (never aws: keys)."""
-    wanted = {str(k): str(v) for k, v in params["tags"].items()}
-    to_set, to_unset = compare_aws_tags(current or {}, wanted, params["purge_tags"])
-    tags = {k: v for k, v in (current or {}).items() if k not in to_unset}
-    tags.update(to_set)
-    return tags
-
-
 def inline_policies_equal(have, want):
     return set(have or {}) == set(want or {}) and not any(iam.policies_differ(have[n], want[n]) for n in want)
 
@@ -371,7 +362,7 @@ def create(module, client, reconciler, name):
         "max_session_duration": params["max_session_duration"] or iam.DEFAULT_MAX_SESSION_DURATION,
         "assume_role_policy": trust,
         "permissions_boundary": params["permissions_boundary"] or "",
-        "tags": desired_tags({}, params) if params["tags"] is not None else {},
+        "tags": desired_tags({}, params["tags"], params["purge_tags"]) if params["tags"] is not None else {},
     }
     if params["inline_policies"] is not None:
         initial["inline_policies"] = {}
@@ -423,7 +414,7 @@ def ensure_present(module, client, reconciler, name):
         lambda t, h: iam.put_managed_policies(client, name, t, h),
     )
     if params["tags"] is not None:
-        reconciler.converge("tags", desired_tags(after["tags"], params), lambda t, h: write_tags(client, name, t, h))
+        reconciler.converge("tags", desired_tags(after["tags"], params["tags"], params["purge_tags"]), lambda t, h: write_tags(client, name, t, h))
 
 
 def write_tags(client, name, target, have):

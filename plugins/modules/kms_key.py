@@ -192,11 +192,11 @@ import json
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.deltalake.aws.plugins.module_utils import kms
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.base import desired_tags
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_policy_document
@@ -246,14 +246,9 @@ def desired_policy(params, partition, account_id):
     return kms.default_key_policy(partition, account_id, params["key_users"], params["service_principals"])
 
 
-def desired_tags(current, params, alias):
-    """User tags plus the identity tag; compare_aws_tags decides what to set and purge (never aws: keys)."""
-    wanted = {str(k): str(v) for k, v in params["tags"].items()}
-    wanted[kms.IDENTITY_TAG] = alias
-    to_set, to_unset = compare_aws_tags(current or {}, wanted, params["purge_tags"])
-    tags = {k: v for k, v in (current or {}).items() if k not in to_unset}
-    tags.update(to_set)
-    return tags
+def wanted_tags(params, alias):
+    """User tags plus the identity tag that lets a re-run find a key whose alias was never created."""
+    return dict(params["tags"] or {}, **{kms.IDENTITY_TAG: alias})
 
 
 def policies_equal(have, want):
@@ -277,7 +272,7 @@ def create(module, client, reconciler, alias):
     params = module.params
     account_id, partition = get_aws_account_info(module)
     policy = desired_policy(params, partition, account_id)
-    tags = desired_tags({}, params, alias) if params["tags"] is not None else {kms.IDENTITY_TAG: alias}
+    tags = desired_tags({}, wanted_tags(params, alias), params["purge_tags"])
     initial = {
         "alias": alias,
         "alias_arn": f"arn:{partition}:kms:{module.region}:{account_id}:{alias}",
@@ -332,7 +327,7 @@ def ensure_present(module, client, reconciler, alias):
         )
     reconciler.converge("description", params["description"], lambda t, h: kms.put_description(client, key_id, t))
     if params["tags"] is not None:
-        reconciler.converge("tags", desired_tags(after.get("tags"), params, alias),
+        reconciler.converge("tags", desired_tags(after.get("tags"), wanted_tags(params, alias), params["purge_tags"]),
                             lambda t, h: write_tags(client, key_id, t, h))
     if not params["enabled"]:
         reconciler.converge("enabled", False, lambda t, h: kms.put_enabled(client, key_id, False))

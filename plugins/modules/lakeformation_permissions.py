@@ -243,6 +243,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_bucket_name
@@ -551,7 +552,7 @@ def main():
     validate_params(module)
     params = module.params
     client = module.client("lakeformation")
-    partition = lf.partition_for_region(module.region)
+    partition = partition_for_region(module.region)
     catalog_id = params["catalog_id"]
     try:
         identity = lf.get_caller_identity(module.client("sts"))

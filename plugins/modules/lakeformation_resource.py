@@ -128,6 +128,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
@@ -197,7 +198,7 @@ def main():
     validate_params(module)
     params = module.params
     client = module.client("lakeformation")
-    partition = lf.partition_for_region(module.region)
+    partition = partition_for_region(module.region)
     arn = location_arn(params, partition)
     try:
         info = lf.describe_resource(client, arn)

@@ -200,6 +200,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region
 
@@ -307,7 +308,7 @@ def main():
     params = module.params
     client = module.client("lakeformation")
     catalog_id = params["catalog_id"]
-    partition = lf.partition_for_region(module.region)
+    partition = partition_for_region(module.region)
     extra = {}
     try:
         raw = lf.get_data_lake_settings(client, catalog_id)

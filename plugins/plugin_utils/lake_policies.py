@@ -22,6 +22,7 @@ import re
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import ACCOUNT_RE
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import REGION_RE
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_bucket_name
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_glue_name
@@ -70,16 +71,6 @@ FIREHOSE_FORMAT_CONVERSION_GLUE = ["glue:GetTable", "glue:GetTableVersion", "glu
 
 class LakePolicyError(ValueError):
     """The lake's settings cannot produce a policy; the message names the setting and the rule."""
-
-
-def partition_for_region(region):
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("eusc-"):
-        return "aws-eusc"
-    return "aws"
 
 
 def _dns_suffix(partition):

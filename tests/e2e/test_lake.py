@@ -101,7 +101,7 @@ def test_plan_deploy_rerun_drift_and_repair(aws, run_playbook, tmp_path):
     assert deploy.rc == 0, deploy.stdout[-3000:]
     deployed = sorted(name for name, result in resource_results(deploy) if "created" in result)
     assert planned == deployed and len(deployed) >= 20, "the plan runs (never skips) every resource task of the deploy"
-    predicted = {name: result for name, result in resource_results(plan)}
+    predicted = dict(resource_results(plan))
     assert predicted["deltalake.aws.storage : Converge the data bucket"]["created"], "the plan predicts creation"
     assert deploy.stats["changed"] >= 15
 
@@ -196,8 +196,8 @@ def test_rollback_removes_exactly_what_the_failed_run_created(aws, run_playbook)
     s3.put_object(Bucket="basic-lake-logs", Key="old.log", Body=b"kept")
     # The workgroup's cutoff is below Athena's 10 MB minimum: the run fails at the Athena step, after the buckets,
     # the database and the roles.
-    failed = site(run_playbook, "basic", extra_vars={"datalake_rollback_on_failure": True,
-                                                      "query_bytes_scanned_cutoff_per_query": 5})
+    failing = {"datalake_rollback_on_failure": True, "query_bytes_scanned_cutoff_per_query": 5}
+    failed = site(run_playbook, "basic", extra_vars=failing)
     assert failed.rc == 2
     message = failed.tasks()["Succeed only if the lake converged"]["msg"]
     assert "bytes_scanned_cutoff_per_query" in message, message

@@ -443,7 +443,7 @@ def test_lake_named_in_a_later_play_opens_the_s3_store_then(db, tmp_path, monkey
 
 
 def test_retention_is_applied_at_the_end_of_a_run(db):
-    for _ in range(3):
+    for dummy in range(3):
         run_playbook(make_callback(db, retention_runs=2), lake_vars(), [("ok", bucket_result("acme-data"))])
     assert len(list(SQLiteStore(db).iter_runs())) == 2
     run_playbook(make_callback(db), lake_vars(), [])  # default: keep everything

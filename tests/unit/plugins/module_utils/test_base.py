@@ -91,8 +91,9 @@ def test_delete(check_mode):
     write = MagicMock()
     r = Reconciler(make_module(check_mode), {"name": "x"})
     r.delete(write)
-    assert r.result("thing") == {"changed": True, "created": False, "changed_fields": [], "thing": {},
-                                   "diff": {"before": {"name": "x"}, "after": {}}}
+    expected = {"changed": True, "created": False, "changed_fields": [], "thing": {},
+                "diff": {"before": {"name": "x"}, "after": {}}}
+    assert r.result("thing") == expected
     assert write.call_count == (0 if check_mode else 1)
 
 
@@ -128,6 +129,7 @@ def test_version_matches_galaxy_yml():
         ({"a": "1", "b": "2"}, {"a": "1"}, True, {"a": "1"}),
         ({"a": "1", "b": "2"}, {"a": "3"}, False, {"a": "3", "b": "2"}),
         ({"aws:cloudformation:stack-name": "s", "b": "2"}, {}, True, {"aws:cloudformation:stack-name": "s"}),
+        ({"a": "1", "aws:created": "x"}, {"b": 2}, False, {"a": "1", "aws:created": "x", "b": "2"}),
         # a deployment version tag keeps the value the resource was created with: upgrades are not drift
         ({"deltalake:version": "0.1.0", "a": "1"}, {"deltalake:version": "0.2.0", "a": "1"}, True,
          {"deltalake:version": "0.1.0", "a": "1"}),

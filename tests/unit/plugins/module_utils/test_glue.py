@@ -306,12 +306,6 @@ def test_update_tags_untags_removed_keys_and_tags_new_ones(stubbed):
     )
 
 
-def test_desired_tags_never_purge_aws_keys():
-    current = {"a": "1", "aws:created": "x"}
-    assert glue.desired_tags(current, {"b": 2}, True) == {"aws:created": "x", "b": "2"}
-    assert glue.desired_tags(current, {"b": 2}, False) == {"a": "1", "aws:created": "x", "b": "2"}
-
-
 # ------------------------------------------------------------------ crawlers
 
 ARN = "arn:aws:glue:us-east-1:123456789012:crawler/c"
