@@ -7,7 +7,8 @@ boto3 in a test). It names each request by its API operation, folds botocore's r
 (they repeat the ``amz-sdk-invocation-id`` header) and answers ``/_emulator/*`` for tests:
 
 - ``GET /_emulator/calls``     the calls recorded since the last reset, with read/mutating totals
-- ``DELETE /_emulator/calls``  forget them (start counting)
+- ``DELETE /_emulator/calls``  forget them (start counting); ``GET /_emulator/calls?clear=1`` does the same for
+  clients that can only GET (the ``ansible.builtin.url`` lookup, which counts without forking a module)
 - ``POST /_emulator/reset``    clear every service's state and the calls
 - ``GET /_emulator/health``    200 once the server answers
 """
@@ -192,6 +193,8 @@ class CallRecorder:
 
     def control(self, environ, start_response):
         route = (environ["REQUEST_METHOD"], environ["PATH_INFO"].rstrip("/"))
+        if route == ("GET", "/_emulator/calls") and "clear=1" in environ.get("QUERY_STRING", ""):
+            route = ("DELETE", "/_emulator/calls")
         if route == ("GET", "/_emulator/health"):
             return self.respond(start_response, "200 OK", {"status": "ok"})
         if route == ("GET", "/_emulator/calls"):
