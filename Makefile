@@ -12,7 +12,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLLECTIONS))
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv collection units sanity integration lint pytest molecule clean
+.PHONY: demo test venv collection units sanity integration lint pytest molecule docs changelog clean
 
 ## demo: set up everything, deploy the example lake into the local emulator, show idempotence, stop
 demo: collection
@@ -52,6 +52,15 @@ pytest: collection
 ## molecule: examples/full.yml converged, re-converged (idempotence), verified by reading AWS back, torn down
 molecule: collection
 	tests/ci/with-emulator.sh $(BIN)/molecule test
+
+## docs: regenerate the generated documentation (module reference, lake configuration page) from the code
+docs: collection
+	$(BIN)/python docs/tools/reference.py $(abspath $(COLLECTIONS))
+	$(BIN)/python docs/tools/lake_variables.py > docs/lake-configuration.md
+
+## changelog: preview the next release's changelog in build/CHANGELOG.rst (antsibull-changelog release in a copy)
+changelog: venv
+	$(BIN)/python docs/tools/changelog_preview.py $(BUILD)/CHANGELOG.rst
 
 clean:
 	rm -rf $(BUILD) tests/output .ansible
