@@ -48,7 +48,7 @@ def index(pages, malformed_roles):
     out = [
         "# Module and plugin reference",
         "",
-        f"Generated with [antsibull-docs](https://github.com/ansible-community/antsibull-docs) from the documentation in",
+        "Generated with [antsibull-docs](https://github.com/ansible-community/antsibull-docs) from the documentation in",
         "the collection's code (`DOCUMENTATION`, `EXAMPLES` and `RETURN` of each module and plugin, the roles'",
         "`meta/argument_specs.yml`) by `make docs` (`docs/tools/reference.py`); do not edit these files. A test",
         "(`tests/e2e/test_release.py`) fails when they are not current. The same text is available offline with",
