@@ -56,6 +56,7 @@ def aws_env(aws):
         ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_PIPELINING="1",
     )
     return env
 
