@@ -45,7 +45,26 @@ CONFIG_PREFIXES = (
     "governance_",
 )
 # Outputs and switches that share a prefix with the configuration but are not part of it.
-CONFIG_EXCLUDED = ("datalake_cost_estimate",)
+# Variables with a lake prefix that are not the lake's configuration: options of one run (where the drift report
+# goes, whether drift fails the run, teardown and rollback switches, the budget guard and the cost scenario) and
+# facts the roles set while running. A changed run option is not a changed lake.
+CONFIG_EXCLUDED = (
+    "datalake_cost_estimate",
+    "datalake_drift_report",
+    "datalake_fail_on_drift",
+    "datalake_rollback_on_failure",
+    "datalake_teardown_delete_data",
+    "datalake_state",
+    "datalake_hosts",
+    "datalake_monthly_budget_usd",
+    "datalake_cost_scenario",
+    "datalake_cost_usage",
+    "datalake_resource_tags",
+    "datalake_account_id",
+    "datalake_partition",
+    "datalake_drift",
+)
+CONFIG_EXCLUDED_SUFFIXES = ("_outputs", "_created", "_result")
 
 # Keys of a module result that are never a resource.
 _NOT_RESOURCE_KEYS = frozenset(
@@ -301,6 +320,7 @@ def select_config(variables, prefixes=CONFIG_PREFIXES, excluded=CONFIG_EXCLUDED)
         str(name): value
         for name, value in variables.items()
         if str(name).startswith(prefixes) and not str(name).startswith("__") and str(name) not in excluded
+        and not str(name).endswith(CONFIG_EXCLUDED_SUFFIXES)
     }
 
 

@@ -149,6 +149,13 @@ def test_select_config_keeps_lake_prefixes_only():
         "hostvars": {},
         "my_var": 1,
         "governance_enabled": True,
+        # options of one run and facts set while running are not the lake's configuration
+        "datalake_drift_report": "/tmp/drift.json",
+        "datalake_fail_on_drift": False,
+        "datalake_teardown_delete_data": True,
+        "storage_outputs": {"data_bucket": "b"},
+        "storage_created": [],
+        "storage_data_bucket_result": {"changed": False},
     }
     assert hr.select_config(variables) == {
         "datalake_name": "acme",
