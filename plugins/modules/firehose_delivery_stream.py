@@ -142,19 +142,12 @@ options:
     default: 600
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
   - The role's permissions are not managed here; M(deltalake.aws.iam_role) and the collection's policy
     generator create a least-privilege writer role for the lake.
   - With a Kinesis O(source) the stream itself is not encrypted by Firehose (encrypt the Kinesis stream);

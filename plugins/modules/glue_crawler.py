@@ -196,21 +196,14 @@ options:
     type: json
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
   - AWS documents that the S3 targets of a crawler that crawls new folders only cannot be changed; if AWS refuses
     such an update, apply it once with O(recrawl_policy.recrawl_behavior=CRAWL_EVERYTHING).
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
 """
 
 EXAMPLES = r"""

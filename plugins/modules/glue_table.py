@@ -201,21 +201,14 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
   - pyiceberg and deltalake get the module's region, credentials (resolved like boto3 does, including profiles
     and instance roles) and the endpoints its own Glue and S3 clients use (O(endpoint_url), or
     C(AWS_ENDPOINT_URL) in the environment); they write to S3 and Glue with them.
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
 """
 
 EXAMPLES = r"""

@@ -98,22 +98,15 @@ options:
     type: int
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
   - O(state=absent) removes the role from its instance profiles (the profiles are kept), detaches its managed
     policies and deletes its inline policies, then deletes the role.
   - Creating a role in check mode reads the account id (C(sts:GetCallerIdentity)) to predict its ARN.
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
 """
 
 EXAMPLES = r"""

@@ -84,23 +84,16 @@ options:
     default: 30
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
   - RV(key.key_id) and RV(key.key_arn) of a key that does not exist yet are not known in check mode (V(null)).
   - The tag C(deltalake:alias) is the key's identity for crash recovery and is kept when O(purge_tags=true).
   - Looking for an orphaned key (only when the alias does not exist) reads the tags of every customer key that has
     no alias, so the identity needs C(kms:ListAliases), C(kms:ListKeys) and C(kms:ListResourceTags).
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
 """
 
 EXAMPLES = r"""

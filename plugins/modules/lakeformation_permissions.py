@@ -148,22 +148,15 @@ options:
     type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
   - Lake Formation treats C(ALL) as its own permission; list the same permissions that were granted (C(ALL), or
     the single permissions) so that a re-run compares equal.
   - A grant on a table by name and a C(SELECT) grant on all its columns (a column wildcard without exclusions)
     are the same grant here.
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
 """
 
 EXAMPLES = r"""

@@ -193,20 +193,13 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
   - The bucket's region is O(region). An existing bucket in another region is an error, never moved.
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
 """
 
 EXAMPLES = r"""

@@ -112,19 +112,12 @@ options:
     default: 600
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - deltalake.aws.modules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: aws
 notes:
-  - Credentials and the endpoint usually come from C(module_defaults) for C(group/deltalake.aws.aws).
   - The module manages one endpoint per VPC, service and type. If several live endpoints match (made outside
     this module), it fails and names them rather than choose one.
   - In check mode a new endpoint's RV(vpc_endpoint.id) is V(null), and a new interface endpoint without
