@@ -48,71 +48,6 @@ options:
     ini:
       - section: callback_deployment_history
         key: backend
-  db_path:
-    description: Path of the SQLite database (created with mode 0600).
-    type: path
-    default: ~/.ansible/deltalake.aws/history.sqlite
-    env:
-      - name: DELTALAKE_HISTORY_DB
-    ini:
-      - section: callback_deployment_history
-        key: db_path
-  s3_bucket:
-    description:
-      - Bucket of the V(s3) backend. Defaults to the lake's data bucket, C(storage_data_bucket) or
-        C(<datalake_name>-data).
-    type: str
-    env:
-      - name: DELTALAKE_HISTORY_S3_BUCKET
-    ini:
-      - section: callback_deployment_history
-        key: s3_bucket
-  s3_prefix:
-    description: Key prefix of the V(s3) backend; records go to C(<prefix>runs/dt=YYYY-MM-DD/<run_id>.json).
-    type: str
-    default: logs/deployments/
-    env:
-      - name: DELTALAKE_HISTORY_S3_PREFIX
-    ini:
-      - section: callback_deployment_history
-        key: s3_prefix
-  s3_region:
-    description: Region of the bucket. Defaults to C(datalake_region), then to the AWS SDK's own settings.
-    type: str
-    env:
-      - name: DELTALAKE_HISTORY_S3_REGION
-    ini:
-      - section: callback_deployment_history
-        key: s3_region
-  s3_endpoint_url:
-    description:
-      - S3 endpoint, for S3-compatible stores and tests. Without it the AWS SDK's settings apply (including
-        E(AWS_ENDPOINT_URL)).
-    type: str
-    env:
-      - name: DELTALAKE_HISTORY_S3_ENDPOINT_URL
-    ini:
-      - section: callback_deployment_history
-        key: s3_endpoint_url
-  s3_profile:
-    description:
-      - AWS profile for the V(s3) backend. Without it the SDK's default credential chain is used (environment,
-        shared files, instance or task role); AWX injects AWS credentials into the environment.
-    type: str
-    env:
-      - name: DELTALAKE_HISTORY_S3_PROFILE
-    ini:
-      - section: callback_deployment_history
-        key: s3_profile
-  spool_dir:
-    description: Local directory for records that S3 has not confirmed yet (mode 0700).
-    type: path
-    default: ~/.ansible/deltalake.aws/spool
-    env:
-      - name: DELTALAKE_HISTORY_SPOOL_DIR
-    ini:
-      - section: callback_deployment_history
-        key: spool_dir
   redact_keys:
     description:
       - Regular expressions (case-insensitive, searched in the key) for more keys whose values are replaced by
@@ -218,17 +153,6 @@ options:
     ini:
       - section: callback_deployment_history
         key: retention_runs
-  stale_after:
-    description:
-      - Seconds after its last update when a V(running) record of another controller counts as
-        V(interrupted). On the same controller a dead process is detected at once.
-    type: int
-    default: 86400
-    env:
-      - name: DELTALAKE_HISTORY_STALE_AFTER
-    ini:
-      - section: callback_deployment_history
-        key: stale_after
   flush_timeout:
     description:
       - Seconds to wait at the end of the run for the records to be written. Unwritten S3 records stay in
@@ -240,11 +164,13 @@ options:
     ini:
       - section: callback_deployment_history
         key: flush_timeout
+extends_documentation_fragment:
+  - deltalake.aws.history_store
 notes:
   - Enable with C(callbacks_enabled = deltalake.aws.deployment_history) under C([defaults]) in ansible.cfg;
     in AWX put that ansible.cfg in the project and use the V(s3) backend, since execution environments are
     ephemeral.
-  - Changed fields come from the modules' C(diff); run with C(--diff) (C(--check --diff) for drift).
+  - Changed fields come from the modules' C(changed_fields); their before and after values need C(--diff).
   - See docs/history.md for the S3 layout, the Athena table, retention and privacy.
 seealso:
   - name: deltalake.aws.deployment_history lookup
