@@ -98,8 +98,29 @@ SOURCES = {
         "AmazonS3/current/eu-central-1/index.json, publication 2026-08-31)",
         "official": "https://aws.amazon.com/s3/pricing/",
         "read_on": READ_ON,
-        "says": "eu-central-1: S3 Standard $0.0245 per GB-month (EUC1-TimedStorage-ByteHrs, first tier), PUT "
-        "$0.0000054 per request = $0.0054 per 1,000 (EUC1-Requests-Tier1)",
+        "says": "eu-central-1: S3 Standard $0.0245 first 50 TB, $0.0235 next 450 TB, $0.0225 over 500 TB per "
+        "GB-month (EUC1-TimedStorage-ByteHrs); PUT $0.0000054 per request = $0.0054 per 1,000 "
+        "(EUC1-Requests-Tier1); GET $0.0043 per 10,000 = $0.00043 per 1,000 (EUC1-Requests-Tier2)",
+    },
+    "s3-eu-price-list": {
+        "url": "search index file 68514571388 (public GitHub infrastructure pricing report, research date 2026-08-16, "
+        "quoting the Price List bulk offer file AmazonS3, publicationDate 2026-08-07, for us-east-1, eu-west-1 "
+        "and eu-central-1)",
+        "official": "https://aws.amazon.com/s3/pricing/",
+        "read_on": READ_ON,
+        "says": "eu-west-1: Standard first 50 TB $0.023, Standard-IA $0.0125 per GB-month, PUT/COPY/POST/LIST "
+        "$0.005 and GET $0.0004 per 1,000; eu-central-1: Standard first 50 TB $0.0245, Standard-IA $0.0135 per "
+        "GB-month, PUT $0.0054 and GET $0.00043 per 1,000; lifecycle transition to Standard-IA $0.01 and to "
+        "Glacier Instant Retrieval $0.02 per 1,000 objects, the same in us-east-1, eu-west-1 and eu-central-1 "
+        "(Glacier IR storage not extracted)",
+    },
+    "s3-us-west-2": {
+        "url": "search index file 69494015032 (public GitHub benchmark script that reads the AWS Price List API "
+        "for us-west-2, September 2026)",
+        "official": "https://aws.amazon.com/s3/pricing/",
+        "read_on": READ_ON,
+        "says": "us-west-2 USW2-TimedStorage-ByteHrs is tiered: the first tier is $0.023 per GB-Mo, the 'over 500 "
+        "TB' tier $0.021 per GB-Mo (the middle tier's price is not quoted)",
     },
     "aps1-price-list": {
         "url": "search index file 71363509372 (public GitHub price reference for ap-southeast-1, collected "
@@ -125,6 +146,29 @@ SOURCES = {
         "official": "https://aws.amazon.com/s3/pricing/",
         "read_on": READ_ON,
         "says": "USW2-TimedStorage-SIA-ByteHrs $2,403 for 192,288 GB-month, i.e. $0.0125 per GB-month",
+    },
+    "usw2-bill-s3": {
+        "url": "search index file 56788151084 (public GitHub Cost Explorer extract, S3 only, us-west-2, "
+        "2026-03-24 to 2026-04-23)",
+        "official": "https://aws.amazon.com/s3/pricing/",
+        "read_on": READ_ON,
+        "says": "USW2-Requests-Tier1 $9,516 for 1.90B and $3,502 for 700M requests; USW2-Requests-Tier2 $1,358 "
+        "for 3.40B requests (request counts rounded as printed)",
+    },
+    "usw2-bill-kms": {
+        "url": "search index files 61392940206 and 56935730198 (public GitHub cost reviews, us-west-2 bills, 2026)",
+        "official": "https://aws.amazon.com/kms/pricing/",
+        "read_on": READ_ON,
+        "says": "us-west-2-KMS-Keys 0.048 key-months $0.0484 (August); a second account's us-west-2-KMS-Keys line "
+        "$0.556 for ~17 days, 'on track for $1' a month",
+    },
+    "kms-eu-central-1": {
+        "url": "search index file 70887821152 (public GitHub cost baseline, eu-central-1, rate card of 2026-09-09 "
+        "checked against CUR)",
+        "official": "https://aws.amazon.com/kms/pricing/",
+        "read_on": READ_ON,
+        "says": "KMS key $1.00 per key-month (rate card); the CUR line eu-central-1-KMS-Keys bills $0.0013889 per "
+        "hour, $1.00 prorated over September's 720 hours",
     },
     "glue-aws": {
         "url": "https://aws.amazon.com/jp/glue/pricing/",
@@ -220,12 +264,15 @@ SOURCES = {
         "says": "eu-central-1: EUC1-VpcEndpoint-Hours $0.012 per hour, EUC1-VpcEndpoint-Bytes $0.01 per GB "
         "(first tier)",
     },
-    "privatelink-eu-west-1-bill": {
-        "url": "search index files 55024172321 and 62378195346 (public GitHub cost reports, eu-west-1 bills)",
+    "privatelink-eu-west-1": {
+        "url": "search index file 68514571388 (public GitHub infrastructure pricing report, research date 2026-08-16, "
+        "quoting the Price List bulk offer file AmazonVPC, publicationDate 2026-07-24)",
         "official": "https://aws.amazon.com/privatelink/pricing/",
         "read_on": READ_ON,
-        "says": "EU-VpcEndpoint-Hours $352.42 for 34,824 endpoint-AZ-hours (~$0.0101 per hour), consistent with "
-        "$0.01 per hour",
+        "says": "interface endpoint per hour $0.010 (us-east-1), $0.011 (eu-west-1), $0.012 (eu-central-1); data "
+        "processing up to 1 PB $0.010 per GB in all three. Consistent with the eu-west-1 bill of search index file "
+        "55024172321: EU-VpcEndpoint-Hours $352.42 / 34,824 h = $0.01012 = $0.011 x 0.92, where the same account "
+        "pays EU-NatGateway-Hours $525.68 / 11,904 h = $0.04416 = $0.048 (list) x 0.92, i.e. 8% below list",
     },
 }
 
@@ -313,18 +360,24 @@ _US_EAST_1 = {
     ],
 }
 
-# us-west-2: interface endpoint hour and first data tier, and Standard-IA (from a bill), were confirmed; the rest
-# is NOT confirmed for us-west-2 and uses the us-east-1 price (listed as unconfirmed in every estimate).
+# us-west-2: S3 Standard first and last tiers, interface endpoint hour and first data tier were confirmed from
+# Price List records; Standard-IA, PUT, GET and the KMS key are derived from published bills; the rest is NOT
+# confirmed for us-west-2 and uses the us-east-1 price (listed as unconfirmed in every estimate).
 _US_WEST_2 = {
     "s3_standard": [
-        _assumed(0.023, GB_MONTH, "s3-us-east-1"),
+        _pub(0.023, GB_MONTH, "s3-us-west-2"),
         _assumed(0.022, GB_MONTH, "s3-us-east-1"),
-        _assumed(0.021, GB_MONTH, "s3-us-east-1"),
+        _pub(0.021, GB_MONTH, "s3-us-west-2"),
     ],
     "s3_standard_ia": _derived(0.0125, GB_MONTH, "usw2-bill-ia", "2,403 USD / 192,288 GB-month from a bill"),
     "s3_glacier_ir": _assumed(0.004, GB_MONTH, "s3-us-east-1"),
-    "s3_put": _assumed(0.005, PER_1000, "s3-us-east-1"),
-    "s3_get": _assumed(0.0004, PER_1000, "s3-us-east-1"),
+    "s3_put": _derived(
+        0.005,
+        PER_1000,
+        "usw2-bill-s3",
+        "9,516 USD / 1.90B requests x 1,000 = 0.00501 and 3,502 USD / 700M x 1,000 = 0.00500 from a bill",
+    ),
+    "s3_get": _derived(0.0004, PER_1000, "usw2-bill-s3", "1,358 USD / 3.40B requests x 1,000 = 0.000399 from a bill"),
     "s3_transition_ia": _assumed(0.01, PER_1000_TRANSITIONS, "s3-us-east-1"),
     "s3_transition_glacier_ir": _assumed(0.02, PER_1000_TRANSITIONS, "s3-gir-transition-us-east-1"),
     "glue_catalog_storage": _assumed(1.00, PER_100K_OBJECTS, "glue-crawler"),
@@ -337,7 +390,13 @@ _US_WEST_2 = {
         _assumed(0.020, PER_GB, "firehose-us-east-1"),
     ],
     "firehose_format_conversion": _assumed(0.018, PER_GB, "firehose-us-east-1"),
-    "kms_key": _assumed(1.00, PER_KEY_MONTH, "kms-aws"),
+    "kms_key": _derived(
+        1.00,
+        PER_KEY_MONTH,
+        "usw2-bill-kms",
+        "0.0484 USD / 0.048 key-months = 1.008, the quantity rounded to 3 decimals (0.0475-0.0485 gives "
+        "0.998-1.019) from a bill",
+    ),
     "kms_requests": _assumed(0.03, PER_10K_REQUESTS, "kms-requests"),
     "vpce_hour": _pub(0.01, PER_AZ_HOUR, "privatelink-us-west-2"),
     "vpce_data": [
@@ -347,20 +406,21 @@ _US_WEST_2 = {
     ],
 }
 
-# eu-west-1: Athena confirmed; the interface endpoint hour is derived from two published bills; everything else
-# is NOT confirmed for eu-west-1 and uses the us-east-1 price.
+# eu-west-1: S3 Standard first tier, Standard-IA, requests, lifecycle transitions, Athena, the interface endpoint
+# hour ($0.011, above us-east-1's) and first data tier confirmed from Price List records; everything else is NOT
+# confirmed for eu-west-1 and uses the us-east-1 price.
 _EU_WEST_1 = {
     "s3_standard": [
-        _assumed(0.023, GB_MONTH, "s3-us-east-1"),
+        _pub(0.023, GB_MONTH, "s3-eu-price-list"),
         _assumed(0.022, GB_MONTH, "s3-us-east-1"),
         _assumed(0.021, GB_MONTH, "s3-us-east-1"),
     ],
-    "s3_standard_ia": _assumed(0.0125, GB_MONTH, "s3-us-east-1"),
+    "s3_standard_ia": _pub(0.0125, GB_MONTH, "s3-eu-price-list"),
     "s3_glacier_ir": _assumed(0.004, GB_MONTH, "s3-us-east-1"),
-    "s3_put": _assumed(0.005, PER_1000, "s3-us-east-1"),
-    "s3_get": _assumed(0.0004, PER_1000, "s3-us-east-1"),
-    "s3_transition_ia": _assumed(0.01, PER_1000_TRANSITIONS, "s3-us-east-1"),
-    "s3_transition_glacier_ir": _assumed(0.02, PER_1000_TRANSITIONS, "s3-gir-transition-us-east-1"),
+    "s3_put": _pub(0.005, PER_1000, "s3-eu-price-list"),
+    "s3_get": _pub(0.0004, PER_1000, "s3-eu-price-list"),
+    "s3_transition_ia": _pub(0.01, PER_1000_TRANSITIONS, "s3-eu-price-list"),
+    "s3_transition_glacier_ir": _pub(0.02, PER_1000_TRANSITIONS, "s3-eu-price-list"),
     "glue_catalog_storage": _assumed(1.00, PER_100K_OBJECTS, "glue-crawler"),
     "glue_catalog_requests": _assumed(1.00, PER_MILLION_REQUESTS, "glue-crawler"),
     "glue_crawler": _assumed(0.44, PER_DPU_HOUR, "glue-crawler"),
@@ -373,29 +433,29 @@ _EU_WEST_1 = {
     "firehose_format_conversion": _assumed(0.018, PER_GB, "firehose-us-east-1"),
     "kms_key": _assumed(1.00, PER_KEY_MONTH, "kms-aws"),
     "kms_requests": _assumed(0.03, PER_10K_REQUESTS, "kms-requests"),
-    "vpce_hour": _derived(0.01, PER_AZ_HOUR, "privatelink-eu-west-1-bill", "352.42 USD / 34,824 endpoint-AZ-hours"),
+    "vpce_hour": _pub(0.011, PER_AZ_HOUR, "privatelink-eu-west-1"),
     "vpce_data": [
-        _assumed(0.01, PER_GB, "privatelink-aws"),
+        _pub(0.01, PER_GB, "privatelink-eu-west-1"),
         _assumed(0.006, PER_GB, "privatelink-aws"),
         _assumed(0.004, PER_GB, "privatelink-aws"),
     ],
 }
 
-# eu-central-1: S3 Standard first tier, PUT, interface endpoint hour and first data tier confirmed; everything
-# else is NOT confirmed for eu-central-1 and uses the us-east-1 price (so it likely understates: the confirmed
-# Frankfurt prices are above us-east-1's).
+# eu-central-1: S3 Standard tiers, Standard-IA, requests, lifecycle transitions, the KMS key, interface endpoint
+# hour and first data tier confirmed; everything else is NOT confirmed for eu-central-1 and uses the us-east-1
+# price (so it likely understates: the confirmed Frankfurt prices are equal to or above us-east-1's).
 _EU_CENTRAL_1 = {
     "s3_standard": [
         _pub(0.0245, GB_MONTH, "s3-eu-central-1"),
-        _assumed(0.022, GB_MONTH, "s3-us-east-1"),
-        _assumed(0.021, GB_MONTH, "s3-us-east-1"),
+        _pub(0.0235, GB_MONTH, "s3-eu-central-1"),
+        _pub(0.0225, GB_MONTH, "s3-eu-central-1"),
     ],
-    "s3_standard_ia": _assumed(0.0125, GB_MONTH, "s3-us-east-1"),
+    "s3_standard_ia": _pub(0.0135, GB_MONTH, "s3-eu-price-list"),
     "s3_glacier_ir": _assumed(0.004, GB_MONTH, "s3-us-east-1"),
     "s3_put": _pub(0.0054, PER_1000, "s3-eu-central-1"),
-    "s3_get": _assumed(0.0004, PER_1000, "s3-us-east-1"),
-    "s3_transition_ia": _assumed(0.01, PER_1000_TRANSITIONS, "s3-us-east-1"),
-    "s3_transition_glacier_ir": _assumed(0.02, PER_1000_TRANSITIONS, "s3-gir-transition-us-east-1"),
+    "s3_get": _pub(0.00043, PER_1000, "s3-eu-central-1", note="$0.0043 per 10,000"),
+    "s3_transition_ia": _pub(0.01, PER_1000_TRANSITIONS, "s3-eu-price-list"),
+    "s3_transition_glacier_ir": _pub(0.02, PER_1000_TRANSITIONS, "s3-eu-price-list"),
     "glue_catalog_storage": _assumed(1.00, PER_100K_OBJECTS, "glue-crawler"),
     "glue_catalog_requests": _assumed(1.00, PER_MILLION_REQUESTS, "glue-crawler"),
     "glue_crawler": _assumed(0.44, PER_DPU_HOUR, "glue-crawler"),
@@ -406,7 +466,7 @@ _EU_CENTRAL_1 = {
         _assumed(0.020, PER_GB, "firehose-us-east-1"),
     ],
     "firehose_format_conversion": _assumed(0.018, PER_GB, "firehose-us-east-1"),
-    "kms_key": _assumed(1.00, PER_KEY_MONTH, "kms-aws"),
+    "kms_key": _pub(1.00, PER_KEY_MONTH, "kms-eu-central-1", note="CUR: $0.0013889/h x 720 h = $1.00"),
     "kms_requests": _assumed(0.03, PER_10K_REQUESTS, "kms-requests"),
     "vpce_hour": _pub(0.012, PER_AZ_HOUR, "privatelink-eu-central-1"),
     "vpce_data": [

@@ -400,6 +400,23 @@ def test_eu_central_1_s3_first_tier_and_put():
     assert requests["monthly_usd"] == pytest.approx(1_000_000 / 1000 * 0.0054, abs=0.005)
 
 
+def test_eu_central_1_s3_upper_tiers_standard_ia_and_get():
+    # eu-central-1 Price List: Standard $0.0245 / $0.0235 / $0.0225, Standard-IA $0.0135, GET $0.0043 per 10,000
+    usage = zero_usage(s3_standard_gb=600 * 1024, s3_standard_ia_gb=1000, s3_get_requests=10_000_000)
+    storage = cost("s3_storage", usage, region="eu-central-1", storage_access_logging=False)
+    requests = cost("s3_requests", usage, region="eu-central-1")
+    expected = 0.0245 * 50 * 1024 + 0.0235 * 450 * 1024 + 0.0225 * 100 * 1024 + 0.0135 * 1000
+    assert storage["monthly_usd"] == pytest.approx(expected, abs=0.005)
+    assert requests["monthly_usd"] == pytest.approx(10_000_000 / 10_000 * 0.0043, abs=0.005)
+
+
+def test_eu_west_1_interface_endpoint_hour():
+    # eu-west-1 Price List (AmazonVPC): $0.011 per endpoint per AZ-hour, $0.01 per GB in the first PB
+    config = {"network_enabled": True, "network_subnet_ids": ["a", "b"], "network_interface_services": ["glue"]}
+    result = cost("vpc_endpoints", zero_usage(vpc_endpoint_gb_processed=100), region="eu-west-1", **config)
+    assert result["monthly_usd"] == pytest.approx(1 * 2 * 730 * 0.011 + 100 * 0.01, abs=0.005)
+
+
 def test_ap_southeast_1_s3_tiers_and_storage_classes():
     usage = zero_usage(s3_standard_gb=100 * 1024, s3_standard_ia_gb=1000, s3_glacier_ir_gb=1000)
     result = cost("s3_storage", usage, region="ap-southeast-1", storage_access_logging=False)
