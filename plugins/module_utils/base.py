@@ -14,6 +14,16 @@
 
 import copy
 
+try:
+    from botocore.exceptions import ClientError
+    from botocore.exceptions import ConnectionError as BotoCoreConnectionError
+    from botocore.exceptions import HTTPClientError
+    from botocore.exceptions import WaiterError
+
+    RETRIED_EXCEPTIONS = (ClientError, BotoCoreConnectionError, HTTPClientError, WaiterError)
+except ImportError:
+    RETRIED_EXCEPTIONS = type(None)  # AnsibleAWSModule reports a missing botocore
+
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -65,10 +75,33 @@ def desired_tags(current, wanted, purge):
     return tags
 
 
+# The code DeltaLakeRetry gives a connection that failed (reset, closed, timed out) once botocore gave up on it.
+CONNECTION_ERROR = "ConnectionError"
+
+
+class DeltaLakeRetry(AWSRetry):
+    """AWSRetry that also retries what botocore's own retries give up on without an AWS error code: a connection
+    reset, closed or timed out (botocore ``ConnectionError``/``HTTPClientError``, code CONNECTION_ERROR), and a
+    waiter stopped by a transient error (``WaiterError`` whose last response is a retryable error: the wait starts
+    again). Like botocore's own retries, it retries any operation after a connection error."""
+
+    base_class = RETRIED_EXCEPTIONS
+
+    @staticmethod
+    def status_code_from_exception(error):
+        if isinstance(error, ClientError):
+            return error.response["Error"]["Code"]
+        if isinstance(error, WaiterError):
+            return ((error.last_response or {}).get("Error") or {}).get("Code")
+        return CONNECTION_ERROR
+
+
 def aws_retry(**kwargs):
-    """The retry decorator of every client this collection creates (see RETRYABLE_ERROR_CODES)."""
+    """The retry decorator of every client and helper this collection creates (see RETRYABLE_ERROR_CODES and
+    DeltaLakeRetry)."""
     kwargs.setdefault("retries", 10)
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRYABLE_ERROR_CODES, **kwargs)
+    codes = RETRYABLE_ERROR_CODES + [CONNECTION_ERROR]
+    return DeltaLakeRetry.jittered_backoff(catch_extra_error_codes=codes, **kwargs)
 
 
 class DeltaLakeAWSError(AnsibleAWSError):

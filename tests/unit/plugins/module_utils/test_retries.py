@@ -1,0 +1,103 @@
+# Copyright: Contributors to the deltalake.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the collection retries beyond botocore's own attempts (found by the reliability suite's fault injection,
+tests/reliability): connection errors, transient errors that stop a waiter, and throttling codes that amazon.aws'
+default AWSRetry does not know."""
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import WaiterError
+
+from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def failing(*errors, result="done"):
+    """A function that raises ``errors`` one per call, then returns ``result``; ``calls`` counts its calls."""
+    pending = list(errors)
+
+    def call():
+        call.calls += 1
+        if pending:
+            raise pending.pop(0)
+        return result
+
+    call.calls = 0
+    return call
+
+
+def client_error(code, status=400):
+    return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+
+URL = "http://127.0.0.1:1/"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionClosedError(endpoint_url=URL),
+        EndpointConnectionError(endpoint_url=URL),
+        ReadTimeoutError(endpoint_url=URL),
+    ],
+    ids=["reset", "refused", "read-timeout"],
+)
+def test_connection_errors_botocore_gave_up_on_are_retried(error):
+    call = failing(error, error)
+    assert aws_retry(delay=0)(call)() == "done" and call.calls == 3
+
+
+def test_connection_errors_are_retried_a_bounded_number_of_times():
+    call = failing(*[ConnectionClosedError(endpoint_url=URL)] * 5)
+    with pytest.raises(ConnectionClosedError):
+        aws_retry(retries=3, delay=0)(call)()
+    assert call.calls == 3
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "SlowDown", "TooManyRequestsException", "503", "InternalError"])
+def test_throttling_and_server_errors_are_retried(code):
+    call = failing(client_error(code, 503))
+    assert aws_retry(delay=0)(call)() == "done" and call.calls == 2
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "ValidationException", "EntityNotFoundException"])
+def test_other_errors_are_not_retried(code):
+    call = failing(client_error(code))
+    with pytest.raises(ClientError):
+        aws_retry(delay=0)(call)()
+    assert call.calls == 1
+
+
+def waiter_error(last_response, reason="Unexpected error encountered"):
+    return WaiterError(name="Thing", reason=reason, last_response=last_response)
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "SlowDown", "503", "ServiceUnavailable"])
+def test_a_waiter_stopped_by_a_transient_error_waits_again(code):
+    call = failing(waiter_error({"Error": {"Code": code, "Message": "m"}}))
+    assert aws_retry(delay=0)(call)() == "done" and call.calls == 2
+
+
+@pytest.mark.parametrize(
+    "last_response, reason",
+    [
+        ({"Things": [{"State": "pending"}]}, "Max attempts exceeded"),
+        ({"Things": [{"State": "failed"}]}, "Waiter encountered a terminal failure state"),
+        ({"Error": {"Code": "AccessDenied", "Message": "m"}}, "Unexpected error encountered"),
+        (None, "Unexpected error encountered"),
+    ],
+    ids=["timeout", "failure-state", "access-denied", "no-response"],
+)
+def test_a_waiter_that_timed_out_or_failed_is_not_retried(last_response, reason):
+    call = failing(waiter_error(last_response, reason))
+    with pytest.raises(WaiterError):
+        aws_retry(delay=0)(call)()
+    assert call.calls == 1
