@@ -18,7 +18,6 @@ import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
@@ -26,6 +25,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaite
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
+from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
 
 GATEWAY = "Gateway"
 INTERFACE = "Interface"
@@ -186,7 +186,7 @@ def normalize_vpc_endpoint(endpoint):
 
 
 @EC2VpcEndpointErrorHandler.list_error_handler("describe VPC endpoints", default_value=[])
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def find_vpc_endpoints(client, vpc_id, service_name, endpoint_type):
     """Live endpoints of ``service_name`` and ``endpoint_type`` in ``vpc_id`` (never deleted ones)."""
     filters = [

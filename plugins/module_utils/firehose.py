@@ -21,13 +21,13 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
+from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
 from ansible_collections.deltalake.aws.plugins.module_utils.iam import ROLE_NAME_RE
 from ansible_collections.deltalake.aws.plugins.module_utils.iam import retry_on_new_role
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
@@ -382,7 +382,7 @@ def get_delivery_stream(client, name):
 
 
 @FirehoseErrorHandler.list_error_handler("list delivery stream tags", default_value={})
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def get_tags(client, name):
     """Every tag of the stream as a dict, following HasMoreTags (ListTagsForDeliveryStream has no paginator)."""
     tags = []

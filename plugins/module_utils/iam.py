@@ -36,6 +36,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import RETRYABLE_ERROR_CODES
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
+from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import parse_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_policy_document
@@ -266,7 +267,7 @@ def get_role(client, name):
     return client.get_role(RoleName=name, aws_retry=True)["Role"]
 
 
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def _inline_policy_names(client, name):
     return client.get_paginator("list_role_policies").paginate(RoleName=name).build_full_result()["PolicyNames"]
 
@@ -285,14 +286,14 @@ def get_inline_policies(client, name):
 
 
 @IAMErrorHandler.list_error_handler("list role managed policies", default_value=[])
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def get_managed_policy_arns(client, name):
     result = client.get_paginator("list_attached_role_policies").paginate(RoleName=name).build_full_result()
     return sorted(p["PolicyArn"] for p in result["AttachedPolicies"])
 
 
 @IAMErrorHandler.list_error_handler("list role instance profiles", default_value=[])
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def get_instance_profile_names(client, name):
     result = client.get_paginator("list_instance_profiles_for_role").paginate(RoleName=name).build_full_result()
     return [p["InstanceProfileName"] for p in result["InstanceProfiles"]]

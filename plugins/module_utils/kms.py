@@ -16,11 +16,11 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
+from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
 from ansible_collections.deltalake.aws.plugins.module_utils.iam import retry_on_new_role
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import KMS_ALIAS_RE
 
@@ -177,18 +177,18 @@ def get_key_rotation(client, key_id):
 
 
 @KMSErrorHandler.common_error_handler("list key tags")
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def get_tags(client, key_id):
     pages = client.get_paginator("list_resource_tags").paginate(KeyId=key_id).build_full_result()
     return _tags(pages.get("Tags"))
 
 
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def _list_all(client, operation, key):
     return client.get_paginator(operation).paginate().build_full_result().get(key, [])
 
 
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def _readable_tags(client, key_id):
     """The key's tags, or None when its key policy does not let us read them (then we did not create it)."""
     try:

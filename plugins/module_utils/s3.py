@@ -19,11 +19,11 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSError
+from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
 
 # "This setting is not configured" answers. The emulator answers 404 for settings that real AWS now reports as
@@ -147,7 +147,7 @@ def get_logging(client, name):
 
 
 @S3ErrorHandler.common_error_handler("list bucket prefixes")
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def get_existing_prefixes(client, name, prefixes):
     """Which of ``prefixes`` exist, found by listing (never by reading objects): one ListObjectsV2 with a
     delimiter per distinct parent, so the default top-level prefixes cost one call."""
@@ -209,7 +209,7 @@ def get_tags(client, name):
 
 
 @S3ErrorHandler.common_error_handler("list object versions")
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def find_data(client, name, limit=10):
     """Up to ``limit`` keys of object versions or delete markers that hold data, and whether there are more.
 
@@ -318,7 +318,7 @@ def put_tags(client, name, tags):
 
 
 @S3ErrorHandler.common_error_handler("delete object versions")
-@AWSRetry.jittered_backoff()
+@aws_retry()
 def delete_all_versions(client, name):
     """Delete every object version and delete marker, 1,000 per DeleteObjects call. Returns how many."""
     deleted = 0

@@ -5,13 +5,22 @@
 tests/reliability): connection errors, transient errors that stop a waiter, and throttling codes that amazon.aws'
 default AWSRetry does not know."""
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionClosedError
 from botocore.exceptions import EndpointConnectionError
 from botocore.exceptions import ReadTimeoutError
 from botocore.exceptions import WaiterError
+from botocore.stub import Stubber
 
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.deltalake.aws.plugins.module_utils import ec2
+from ansible_collections.deltalake.aws.plugins.module_utils import firehose
+from ansible_collections.deltalake.aws.plugins.module_utils import iam
+from ansible_collections.deltalake.aws.plugins.module_utils import kms
+from ansible_collections.deltalake.aws.plugins.module_utils import s3
 from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
 
 
@@ -101,3 +110,56 @@ def test_a_waiter_that_timed_out_or_failed_is_not_retried(last_response, reason)
     with pytest.raises(WaiterError):
         aws_retry(delay=0)(call)()
     assert call.calls == 1
+
+
+# ------------------------------------------------------------------ paginated reads: the collection's aws_retry()
+
+
+def stubbed_client(service):
+    raw = boto3.client(service, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    return raw, RetryingBotoClientWrapper(raw, aws_retry(delay=0))
+
+
+READS = [
+    # (service, operation, error code, response, params, helper, expected) - codes amazon.aws' default AWSRetry
+    # does not retry
+    ("ec2", "describe_vpc_endpoints", "EC2ThrottledException", {"VpcEndpoints": [{"VpcEndpointId": "vpce-1"}]}, None,
+     lambda c: ec2.find_vpc_endpoints(c, "vpc-1", "com.amazonaws.us-east-1.s3", "Gateway"), [{"VpcEndpointId": "vpce-1"}]),
+    ("iam", "list_attached_role_policies", "ThrottlingException", {"AttachedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/P"}]},
+     {"RoleName": "r"}, lambda c: iam.get_managed_policy_arns(c, "r"), ["arn:aws:iam::aws:policy/P"]),
+    ("kms", "list_resource_tags", "ThrottlingException", {"Tags": [{"TagKey": "a", "TagValue": "b"}]},
+     {"KeyId": "k"}, lambda c: kms.get_tags(c, "k"), {"a": "b"}),
+    ("s3", "list_object_versions", "SlowDown", {"Versions": [{"Key": "data/x", "Size": 3}]}, {"Bucket": "b"},
+     lambda c: s3.find_data(c, "b"), (["data/x"], False)),
+    ("firehose", "list_tags_for_delivery_stream", "ThrottlingException", {"Tags": [{"Key": "a", "Value": "b"}],
+     "HasMoreTags": False}, {"DeliveryStreamName": "f"}, lambda c: firehose.get_tags(c, "f"), {"a": "b"}),
+]
+
+
+@pytest.mark.parametrize("read", READS, ids=[r[0] for r in READS])
+def test_paginated_reads_retry_the_collections_throttling_codes(read):
+    service, operation, code, response, params, helper, expected = read
+    raw, client = stubbed_client(service)
+    with Stubber(raw) as stub:
+        stub.add_client_error(operation, service_error_code=code, http_status_code=503 if code == "SlowDown" else 400)
+        stub.add_response(operation, response, params)
+        assert helper(client) == expected
+        stub.assert_no_pending_responses()
+
+
+def test_paginated_reads_retry_a_reset_connection(monkeypatch):
+    raw, client = stubbed_client("kms")
+    calls = []
+    real = raw._make_api_call
+
+    def reset_once(operation, params):
+        calls.append(operation)
+        if len(calls) == 1:
+            raise ConnectionClosedError(endpoint_url=URL)
+        return real(operation, params)
+
+    monkeypatch.setattr(raw, "_make_api_call", reset_once)
+    with Stubber(raw) as stub:
+        stub.add_response("list_resource_tags", {"Tags": []}, {"KeyId": "k"})
+        assert kms.get_tags(client, "k") == {}
+    assert calls == ["ListResourceTags", "ListResourceTags"]
