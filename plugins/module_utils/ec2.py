@@ -105,6 +105,7 @@ WAITERS = VpcEndpointWaiterFactory()
 
 
 @EC2VpcEndpointErrorHandler.common_error_handler("wait for the VPC endpoint")
+@aws_retry()
 def wait_for(client, waiter_name, endpoint_id, timeout):
     WAITERS.get_waiter(client, waiter_name).wait(
         VpcEndpointIds=[endpoint_id], WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=5)

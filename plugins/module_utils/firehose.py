@@ -106,6 +106,7 @@ WAITERS = FirehoseWaiterFactory()
 
 
 @FirehoseErrorHandler.common_error_handler("wait for the delivery stream")
+@aws_retry()
 def wait_for(client, waiter_name, name, timeout):
     """Wait with a boto3 waiter built from FirehoseWaiterFactory; ``timeout`` in seconds."""
     WAITERS.get_waiter(client, waiter_name).wait(

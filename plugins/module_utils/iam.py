@@ -318,7 +318,7 @@ def create_role(client, name, path, trust_policy, description, max_session_durat
     if tags:
         params["Tags"] = ansible_dict_to_boto3_tag_list(tags)
     role = client.create_role(aws_retry=True, **params)["Role"]
-    client.get_waiter("role_exists").wait(RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    aws_retry()(client.get_waiter("role_exists").wait)(RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     return role
 
 

@@ -238,7 +238,7 @@ def create_bucket(client, name, region, object_ownership):
     if region != "us-east-1":
         params["CreateBucketConfiguration"] = {"LocationConstraint": region}
     client.create_bucket(aws_retry=True, **params)
-    client.get_waiter("bucket_exists").wait(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    aws_retry()(client.get_waiter("bucket_exists").wait)(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
 
 @S3ErrorHandler.common_error_handler("set bucket versioning")

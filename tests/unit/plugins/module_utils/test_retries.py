@@ -163,3 +163,46 @@ def test_paginated_reads_retry_a_reset_connection(monkeypatch):
         stub.add_response("list_resource_tags", {"Tags": []}, {"KeyId": "k"})
         assert kms.get_tags(client, "k") == {}
     assert calls == ["ListResourceTags", "ListResourceTags"]
+
+
+# ------------------------------------------------------------------ waiters: a transient error makes them wait again
+
+
+def stream_description(status):
+    return {"DeliveryStreamDescription": {
+        "DeliveryStreamName": "f", "DeliveryStreamARN": "arn:aws:firehose:us-east-1:123456789012:deliverystream/f",
+        "DeliveryStreamStatus": status, "DeliveryStreamType": "DirectPut", "VersionId": "1", "Destinations": [],
+        "HasMoreDestinations": False}}
+
+
+WAITS = [
+    # (service, operation, error code and status, success response, params, the helper that waits, the calls
+    # before the wait); waiters that match on the HTTP status need it in the stubbed response
+    ("s3", "head_bucket", ("503", 503), {"ResponseMetadata": {"HTTPStatusCode": 200}}, {"Bucket": "b"},
+     lambda c: s3.create_bucket(c, "b", "us-east-1", "BucketOwnerEnforced"),
+     [("create_bucket", {"Location": "/b"}, {"Bucket": "b", "ObjectOwnership": "BucketOwnerEnforced"})]),
+    ("iam", "get_role", ("ThrottlingException", 400),
+     {"Role": {"Path": "/", "RoleName": "r", "RoleId": "AROAEXAMPLEEXAMPLE01", "Arn": "arn:aws:iam::123456789012:role/r",
+               "CreateDate": "2025-01-01T00:00:00Z"}, "ResponseMetadata": {"HTTPStatusCode": 200}}, {"RoleName": "r"},
+     lambda c: iam.create_role(c, "r", "/", {"Version": "2012-10-17", "Statement": []}, None, 3600, None, {}),
+     [("create_role", {"Role": {"Path": "/", "RoleName": "r", "RoleId": "AROAEXAMPLEEXAMPLE01",
+                                "Arn": "arn:aws:iam::123456789012:role/r", "CreateDate": "2025-01-01T00:00:00Z"}}, None)]),
+    ("ec2", "describe_vpc_endpoints", ("EC2ThrottledException", 503),
+     {"VpcEndpoints": [{"VpcEndpointId": "vpce-1", "State": "available"}]}, {"VpcEndpointIds": ["vpce-1"]},
+     lambda c: ec2.wait_for(c, "vpc_endpoint_available", "vpce-1", 60), []),
+    ("firehose", "describe_delivery_stream", ("ThrottlingException", 400), stream_description("ACTIVE"),
+     {"DeliveryStreamName": "f"}, lambda c: firehose.wait_for(c, "delivery_stream_active", "f", 60), []),
+]
+
+
+@pytest.mark.parametrize("wait", WAITS, ids=[w[0] for w in WAITS])
+def test_a_wait_interrupted_by_a_transient_error_goes_on(wait):
+    service, operation, (code, status), response, params, helper, before = wait
+    raw, client = stubbed_client(service)
+    with Stubber(raw) as stub:
+        for other_operation, other_response, other_params in before:
+            stub.add_response(other_operation, other_response, other_params)
+        stub.add_client_error(operation, service_error_code=code, http_status_code=status)
+        stub.add_response(operation, response, params)
+        helper(client)
+        stub.assert_no_pending_responses()
