@@ -21,6 +21,7 @@ import datetime
 import json
 import os
 import sqlite3
+import time
 
 from ansible_collections.deltalake.aws.plugins.plugin_utils.history_record import isoformat
 from ansible_collections.deltalake.aws.plugins.plugin_utils.history_record import mark_interrupted
@@ -119,9 +120,7 @@ class SQLiteStore:
             db.close()
 
     def _migrate(self, db):
-        mode = db.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
+        self._use_wal(db)
         while True:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -140,6 +139,24 @@ class SQLiteStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    @staticmethod
+    def _use_wal(db):
+        # Switching to WAL needs an exclusive lock, and SQLite reports "database is locked" at once instead of
+        # calling the busy handler when another process holds the file (two runs creating the store together),
+        # so wait here the way busy_timeout would.
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        delay = 0.01
+        while True:
+            try:
+                if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
 
     def schema_version(self):
         with self._connect() as db:
