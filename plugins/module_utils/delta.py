@@ -51,6 +51,11 @@ def load_library():
     import deltalake  # noqa: F401  pylint: disable=unused-import
 
 
+def check_library():
+    """Reading a Delta table's state needs deltalake, and it imports in under 0.1 s: import it at once."""
+    load_library()
+
+
 def storage_options(connection):
     """delta-rs object store options from the module's connection (an http endpoint, such as a local emulator,
     needs AWS_ALLOW_HTTP)."""

@@ -575,15 +575,20 @@ def validate_params(module):
     return specs
 
 
-def load_libraries(module, specs):
-    """Import pyiceberg and deltalake when, and only when, a listed table needs them."""
+def check_libraries(module, specs):
+    """Before any AWS call, make sure that pyiceberg and deltalake are installed when, and only when, a listed table
+    needs them (each library module imports itself when it is first used; pyiceberg only for a write)."""
     for table_format in sorted({s["format"] for s in specs if s["state"] == "present"} & set(LIBRARIES)):
         library = LIBRARIES[table_format]
         try:
-            library.load_library()
+            library.check_library()
         except ImportError:
-            module.fail_json(msg=missing_required_lib(library.REQUIREMENT, reason=f"for {table_format} tables"),
-                             exception=traceback.format_exc())
+            fail_missing_library(module, table_format)
+
+
+def fail_missing_library(module, table_format):
+    module.fail_json(msg=missing_required_lib(LIBRARIES[table_format].REQUIREMENT, reason=f"for {table_format} tables"),
+                     exception=traceback.format_exc())
 
 
 # ---------------------------------------------------------------------------------------------------- planning
@@ -776,6 +781,10 @@ class TableCatalog:
             tables.delete_tables(self.glue, self.database, [entry.current["Name"]], self.catalog_id)
             entry.current = None
         if spec["format"] == tables.ICEBERG:
+            try:
+                iceberg.load_library()
+            except ImportError:
+                fail_missing_library(self.module, tables.ICEBERG)
             if entry.current is None:
                 entry.metadata_location = self.iceberg.create(self.database, entry.plan.target)
             else:
@@ -866,7 +875,7 @@ class TableCatalog:
 def main():
     module = DeltaLakeAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     specs = validate_params(module)
-    load_libraries(module, specs)
+    check_libraries(module, specs)
     glue = module.client("glue")
     s3 = module.client("s3")
     catalog = TableCatalog(module, glue, s3, tables.Connection(module, glue, s3))

@@ -75,7 +75,7 @@ def fake_module(tables, check_mode=False, **params):
 
 def run(module):
     specs = glue_table.validate_params(module)
-    glue_table.load_libraries(module, specs)
+    glue_table.check_libraries(module, specs)
     catalog = glue_table.TableCatalog(module, module.client("glue"), module.client("s3"), MagicMock())
     return catalog.run(specs)
 
@@ -149,25 +149,65 @@ def test_default_location_and_normalized_spec():
 # ------------------------------------------------------------------ optional libraries
 
 
-def test_libraries_are_loaded_only_for_the_formats_listed(monkeypatch):
-    loaded = []
-    monkeypatch.setattr(glue_table.iceberg, "load_library", lambda: loaded.append("pyiceberg"))
-    monkeypatch.setattr(glue_table.delta, "load_library", lambda: loaded.append("deltalake"))
-    glue_table.load_libraries(fake_module([]), glue_table.validate_params(fake_module(HIVE_TABLES)))
-    assert loaded == []
+def test_libraries_are_checked_only_for_the_formats_listed(monkeypatch):
+    checked = []
+    monkeypatch.setattr(glue_table.iceberg, "check_library", lambda: checked.append("pyiceberg"))
+    monkeypatch.setattr(glue_table.delta, "check_library", lambda: checked.append("deltalake"))
+    glue_table.check_libraries(fake_module([]), glue_table.validate_params(fake_module(HIVE_TABLES)))
+    assert checked == []
     specs = glue_table.validate_params(fake_module([table(name="a", format="delta"), table(name="b", state="absent")]))
-    glue_table.load_libraries(fake_module([]), specs)
-    assert loaded == ["deltalake"]
+    glue_table.check_libraries(fake_module([]), specs)
+    assert checked == ["deltalake"]
 
 
 def test_a_missing_library_is_named(monkeypatch):
     def missing():
         raise ImportError("No module named 'pyiceberg'")
 
-    monkeypatch.setattr(glue_table.iceberg, "load_library", missing)
+    monkeypatch.setattr(glue_table.iceberg, "check_library", missing)
     module = fake_module([table(name="a", format="iceberg")])
     with pytest.raises(ModuleFailed, match=r"pyiceberg>=0.9 and pyarrow.*for iceberg tables"):
-        glue_table.load_libraries(module, glue_table.validate_params(module))
+        glue_table.check_libraries(module, glue_table.validate_params(module))
+
+
+@pytest.mark.parametrize("missing", ["pyiceberg", "pyarrow"])
+def test_iceberg_check_finds_a_missing_package_without_importing(monkeypatch, missing):
+    found = glue_table.iceberg.importlib.util.find_spec
+    monkeypatch.setattr(glue_table.iceberg.importlib.util, "find_spec",
+                        lambda name: None if name == missing else found(name))
+    with pytest.raises(ImportError, match=missing):
+        glue_table.iceberg.check_library()
+
+
+def test_a_library_that_fails_to_import_at_the_first_write_is_named(monkeypatch):
+    """An installed but broken pyiceberg passes the check and fails when the first Iceberg table is written,
+    before any write, with the same message."""
+    def broken():
+        raise ImportError("cannot import name 'GlueCatalog'")
+
+    monkeypatch.setattr(glue_table.iceberg, "load_library", broken)
+    module = fake_module([table(name="a", format="iceberg", columns=[{"name": "x", "type": "long"}])])
+    spec = glue_table.validate_params(module)[0]
+    catalog = glue_table.TableCatalog(module, MagicMock(), MagicMock(), MagicMock())
+    entry = glue_table.Entry("a", spec, None)
+    with pytest.raises(ModuleFailed, match=r"pyiceberg>=0.9 and pyarrow.*for iceberg tables"):
+        catalog.write(entry)
+    assert not catalog.glue.method_calls and not catalog.s3.method_calls
+
+
+def test_an_iceberg_check_imports_nothing():
+    """In a fresh interpreter: the check before the first AWS call finds pyiceberg and pyarrow without importing
+    them (importing pyiceberg takes about 0.7 s, and a run that changes no Iceberg table never needs it)."""
+    code = (
+        "import json, sys\n"
+        "from ansible_collections.deltalake.aws.plugins.module_utils import iceberg\n"
+        "iceberg.check_library()\n"
+        "print(json.dumps(sorted(m for m in ('pyiceberg', 'pyarrow') if m in sys.modules)))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    completed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == []
 
 
 def test_a_hive_only_run_never_imports_the_table_libraries():
@@ -180,7 +220,7 @@ def test_a_hive_only_run_never_imports_the_table_libraries():
         "module = MagicMock(params={'database': 'sales', 'catalog_id': None, 'bucket': 'lake', 'prefix': '',"
         " 'allow_destructive': False, 'tables': json.loads(sys.argv[1])}, region='us-east-1')\n"
         "module.fail_on_errors.side_effect = lambda errors: sys.exit(str(errors)) if errors else None\n"
-        "glue_table.load_libraries(module, glue_table.validate_params(module))\n"
+        "glue_table.check_libraries(module, glue_table.validate_params(module))\n"
         "print(json.dumps(sorted(m for m in ('pyiceberg', 'deltalake', 'pyarrow') if m in sys.modules)))\n"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
