@@ -12,7 +12,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLLECTIONS))
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv collection units sanity integration lint pytest molecule docs changelog clean
+.PHONY: demo test venv collection units sanity integration lint pytest molecule docs changelog bench clean
 
 ## demo: set up everything, deploy the example lake into the local emulator, show idempotence, stop
 demo: collection
@@ -52,6 +52,10 @@ pytest: collection
 ## molecule: examples/full.yml converged, re-converged (idempotence), verified by reading AWS back, torn down
 molecule: collection
 	tests/ci/with-emulator.sh $(BIN)/molecule test
+
+## bench: benchmark against the emulator and the amazon.aws baseline (slow, not in test); BENCH_ARGS="--repeat 1"
+bench: collection
+	$(BIN)/python bench/run.py --collections $(abspath $(COLLECTIONS)) $(BENCH_ARGS)
 
 ## docs: regenerate the generated documentation (module reference, lake configuration page) from the code
 docs: collection
