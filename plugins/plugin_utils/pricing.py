@@ -114,6 +114,15 @@ SOURCES = {
         "Glacier Instant Retrieval $0.02 per 1,000 objects, the same in us-east-1, eu-west-1 and eu-central-1 "
         "(Glacier IR storage not extracted)",
     },
+    "s3-gir-eu-central-1": {
+        "url": "https://blog.pesky.moe/posts/2025-09-14-s3-class",
+        "official": "https://aws.amazon.com/s3/pricing/",
+        "read_on": READ_ON,
+        "says": "post of 2025-09-14, 'All costs are based on the Frankfurt (eu-central-1) region': S3 Standard $0.0245, "
+        "Standard-IA $0.0135, Glacier Instant Retrieval $0.0050 per GB-month (retrieval: Standard-IA $0.01, Glacier "
+        "IR $0.03 per GB). Its Standard and Standard-IA prices are the Price List values of s3-eu-central-1 and "
+        "s3-eu-price-list",
+    },
     "s3-us-west-2": {
         "url": "search index file 69494015032 (public GitHub benchmark script that reads the AWS Price List API "
         "for us-west-2, September 2026)",
@@ -441,9 +450,10 @@ _EU_WEST_1 = {
     ],
 }
 
-# eu-central-1: S3 Standard tiers, Standard-IA, requests, lifecycle transitions, the KMS key, interface endpoint
-# hour and first data tier confirmed; everything else is NOT confirmed for eu-central-1 and uses the us-east-1
-# price (so it likely understates: the confirmed Frankfurt prices are equal to or above us-east-1's).
+# eu-central-1: S3 Standard tiers, Standard-IA, Glacier Instant Retrieval ($0.005, above us-east-1's $0.004),
+# requests, lifecycle transitions, the KMS key, interface endpoint hour and first data tier confirmed; everything
+# else is NOT confirmed for eu-central-1 and uses the us-east-1 price (so it likely understates: the confirmed
+# Frankfurt prices are equal to or above us-east-1's).
 _EU_CENTRAL_1 = {
     "s3_standard": [
         _pub(0.0245, GB_MONTH, "s3-eu-central-1"),
@@ -451,7 +461,7 @@ _EU_CENTRAL_1 = {
         _pub(0.0225, GB_MONTH, "s3-eu-central-1"),
     ],
     "s3_standard_ia": _pub(0.0135, GB_MONTH, "s3-eu-price-list"),
-    "s3_glacier_ir": _assumed(0.004, GB_MONTH, "s3-us-east-1"),
+    "s3_glacier_ir": _pub(0.005, GB_MONTH, "s3-gir-eu-central-1"),
     "s3_put": _pub(0.0054, PER_1000, "s3-eu-central-1"),
     "s3_get": _pub(0.00043, PER_1000, "s3-eu-central-1", note="$0.0043 per 10,000"),
     "s3_transition_ia": _pub(0.01, PER_1000_TRANSITIONS, "s3-eu-price-list"),

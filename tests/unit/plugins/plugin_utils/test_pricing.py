@@ -410,6 +410,15 @@ def test_eu_central_1_s3_upper_tiers_standard_ia_and_get():
     assert requests["monthly_usd"] == pytest.approx(10_000_000 / 10_000 * 0.0043, abs=0.005)
 
 
+def test_eu_central_1_glacier_instant_retrieval():
+    # Frankfurt: Glacier Instant Retrieval $0.005 per GB-month (us-east-1: $0.004), Standard-IA $0.0135
+    usage = zero_usage(s3_standard_gb=0, s3_standard_ia_gb=1000, s3_glacier_ir_gb=20_480)
+    storage = cost("s3_storage", usage, region="eu-central-1", storage_access_logging=False)
+    assert storage["monthly_usd"] == pytest.approx(0.0135 * 1000 + 0.005 * 20_480, abs=0.005)
+    gir = next(item for item in storage["components"] if item["unit_price_usd"] == 0.005)
+    assert gir["price_status"] == "published"
+
+
 def test_eu_west_1_interface_endpoint_hour():
     # eu-west-1 Price List (AmazonVPC): $0.011 per endpoint per AZ-hour, $0.01 per GB in the first PB
     config = {"network_enabled": True, "network_subnet_ids": ["a", "b"], "network_interface_services": ["glue"]}
@@ -640,7 +649,8 @@ def test_fresh_price_table_uses_fetched_values_marks_them_and_caches(pricing_cli
         table = pricing.fresh_price_table("eu-central-1", str(cache), 24, lambda: pricing_client, now=1_000_000)
         stub.assert_no_pending_responses()
     assert table["firehose_ingest"][0]["value"] == 0.031 and table["firehose_ingest"][0]["status"] == "price-list-api"
-    assert table["s3_glacier_ir"]["status"] == "assumed"  # kept from the static table, still flagged
+    assert table["s3_glacier_ir"]["status"] == "published"  # not fetched: the static value is kept as it was
+    assert table["s3_glacier_ir"]["value"] == 0.005
     usage = zero_usage(firehose_gb_ingested_per_month=1000)
     result = pricing.estimate({"ingest_enabled": True}, usage, region="eu-central-1", prices=table)
     assert line(result, "firehose")["monthly_usd"] == pytest.approx(1000 * 0.031, abs=0.005)
