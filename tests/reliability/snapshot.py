@@ -73,8 +73,8 @@ def _buckets(s3):
             "logging": s3.get_bucket_logging(Bucket=name).get("LoggingEnabled"),
             "lifecycle": (_call(s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration",
                                 Bucket=name) or {}).get("Rules"),
-            "tags": {t["Key"]: t["Value"] for t in (_call(s3.get_bucket_tagging, "NoSuchTagSet", Bucket=name)
-                                                     or {}).get("TagSet", [])},
+            "tags": {t["Key"]: t["Value"]
+                     for t in (_call(s3.get_bucket_tagging, "NoSuchTagSet", Bucket=name) or {}).get("TagSet", [])},
             # object versions and delete markers by key (Iceberg metadata file names carry a UUID)
             "objects": sorted(_UUID.sub("<uuid>", v["Key"]) for v in versions.get("Versions", [])),
             "delete_markers": sorted(_UUID.sub("<uuid>", m["Key"]) for m in versions.get("DeleteMarkers", [])),
@@ -224,7 +224,9 @@ def _lake_formation(lf, databases):
 def snapshot(emulator, region="us-east-1"):
     """Everything the lake can own in ``region`` of the emulator's account, read back with boto3 and with
     generated identifiers replaced by stable names (see the module docstring)."""
-    client = lambda service: emulator.client(service, region)  # noqa: E731
+    def client(service):
+        return emulator.client(service, region)
+
     databases, crawlers = _glue(client("glue"))
     state = {
         "buckets": _buckets(client("s3")),
@@ -275,8 +277,8 @@ def duplicates(state):
         found += [f"glue_table {database}.{t} x{n}" for t, n in names.items() if n > 1]
     for kind, names in (("glue_crawler", [c["Name"] for c in state["glue_crawlers"]]),):
         found += [f"{kind} {name} x{n}" for name, n in Counter(names).items() if n > 1]
-    grants = Counter((json.dumps(json.loads(g)["principal"], sort_keys=True), json.dumps(json.loads(g)["resource"],
-                                                                                      sort_keys=True))
+    grants = Counter((json.dumps(json.loads(g)["principal"], sort_keys=True),
+                      json.dumps(json.loads(g)["resource"], sort_keys=True))
                      for g in state["lake_formation"]["grants"])
     found += [f"lakeformation grant {p} on {r} x{n}" for (p, r), n in grants.items() if n > 1]
     return found
