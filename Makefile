@@ -12,14 +12,14 @@ export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLLECTIONS))
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv collection units sanity integration lint pytest molecule docs changelog bench clean
+.PHONY: demo test venv collection units sanity integration lint pytest molecule reliability reliability-fast docs changelog bench clean
 
 ## demo: set up everything, deploy the example lake into the local emulator, show idempotence, stop
 demo: collection
 	tests/ci/demo.sh
 
 ## test: everything CI runs
-test: units sanity lint integration pytest molecule
+test: units sanity lint integration pytest molecule reliability-fast
 
 venv: $(BIN)/.installed
 $(BIN)/.installed: requirements-dev.txt requirements.txt
@@ -56,6 +56,15 @@ molecule: collection
 ## bench: benchmark against the emulator and the amazon.aws baseline (slow, not in test); BENCH_ARGS="--repeat 1"
 bench: collection
 	$(BIN)/python bench/run.py --collections $(abspath $(COLLECTIONS)) $(BENCH_ARGS)
+
+## reliability: the reliability and security suite (faults, crashes, check mode, read-only drift, bad input, data
+## safety, secrets, posture), one line per area with its figures (docs/reliability.md)
+reliability: collection
+	$(BIN)/python tests/reliability/run.py
+
+## reliability-fast: its slice in make test (a small lake, fewer trials; about 2 minutes)
+reliability-fast: collection
+	$(BIN)/python tests/reliability/run.py --fast
 
 ## docs: regenerate the generated documentation (module reference, lake configuration page) from the code
 docs: collection
