@@ -70,9 +70,10 @@ def _readonly(records):
     parts = []
     for r in records:
         parts.append(
-            f"policy of {r['actions']} read actions; drift runs ok under it ({r['clean_calls']} + "
-            f"{r['drift_calls']} calls, 0 denied, {r['drift_found']} drifts found); deploy under it failed, "
-            f"{r['denied_writes']} writes denied, {r['succeeded_writes']} succeeded, state {r['state']} "
+            f"policy of {r['actions']} read actions, enforced for {r['enforced_services']} services; drift runs ok "
+            f"under it ({r['clean_calls']} + "
+            f"{r['drift_calls']} calls, 0 denied, {r['drift_found']} drifts found); deploy under it failed "
+            f"(denied: {', '.join(r['denied_operations'])}), {r['succeeded_writes']} writes succeeded, state {r['state']} "
             f"(examples/{r['example']}.yml)")
     return "; ".join(parts)
 
@@ -99,7 +100,30 @@ def _generic(records):
                      for key, v in totals.items())
 
 
-FORMATTERS = {"faults": _faults, "crashes": _crashes, "readonly": _readonly}
+def _bad_input(records):
+    parts = ", ".join(f"{r['cases']} {'module options' if r['part'] == 'modules' else 'lake variables'}"
+                      for r in records)
+    return (f"{sum(r['cases'] for r in records)} invalid inputs ({parts}), {sum(r['named'] for r in records)} "
+            f"failed naming the field, {sum(r['aws_calls'] for r in records)} AWS calls")
+
+
+def _check_mode(records):
+    parts = ", ".join(f"{r['modules']} modules" if r["part"] == "modules" else f"the role on examples/{r['example']}.yml"
+                      for r in records)
+    return (f"{parts}: {sum(r['runs'] for r in records)} check runs (absent, present, drifted), "
+            f"{sum(r['calls'] for r in records)} calls, {sum(r['mutating'] for r in records)} mutating")
+
+
+FORMATTERS = {"faults": _faults, "crashes": _crashes, "readonly": _readonly, "bad-input": _bad_input,
+              "check-mode": _check_mode}
+
+
+def describe(area, records):
+    """The figures of an area as one line; the generic form when its records lack a figure the formatter reads."""
+    try:
+        return FORMATTERS.get(area, _generic)(records)
+    except (KeyError, TypeError, ValueError):
+        return _generic(records)
 
 
 def outcomes(junit):
@@ -149,7 +173,7 @@ def summarize(results, records):
         elif not records.get(area):
             line = f"FAILED ({len(tests)} tests passed but recorded no figures)"
         else:
-            line = FORMATTERS.get(area, _generic)(records[area])
+            line = describe(area, records[area])
             line += f" [{_plural(len(tests), 'test')} passed]"
             lines.append(f"{label}: {line}")
             continue

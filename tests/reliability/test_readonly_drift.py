@@ -15,6 +15,9 @@ import json
 import os
 import urllib.request
 
+import boto3
+from botocore.exceptions import ClientError
+
 from lakes import ROOT
 from lakes import example_for
 from lakes import site
@@ -53,6 +56,35 @@ def reader(aws):
     return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
 
 
+# One write per service the lake uses, made with the reader's key: each must be refused, or the emulator does not
+# enforce policies for that service and a drift run that passes would prove nothing about it.
+WRITES = {
+    "s3": lambda c: c.create_bucket(Bucket="drift-reader-denied"),
+    "kms": lambda c: c.create_key(Description="drift-reader-denied"),
+    "ec2": lambda c: c.create_vpc(CidrBlock="10.99.0.0/16"),
+    "iam": lambda c: c.create_role(RoleName="drift-reader-denied", AssumeRolePolicyDocument="{}"),
+    "glue": lambda c: c.create_database(DatabaseInput={"Name": "drift_reader_denied"}),
+    "firehose": lambda c: c.delete_delivery_stream(DeliveryStreamName="drift-reader-denied"),
+    "athena": lambda c: c.create_work_group(Name="drift-reader-denied"),
+    "lakeformation": lambda c: c.put_data_lake_settings(DataLakeSettings={}),
+}
+
+
+def enforced_services(aws, credentials):
+    """The services whose write the emulator refused (403) to the reader."""
+    refused = []
+    for service, write in WRITES.items():
+        client = boto3.client(service, endpoint_url=aws.url, region_name="us-east-1",
+                              aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+                              aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"])
+        try:
+            write(client)
+        except ClientError as e:
+            if e.response["ResponseMetadata"]["HTTPStatusCode"] == 403:
+                refused.append(service)
+    return refused
+
+
 def change_basic_out_of_band(aws):
     """Drift of examples/basic.yml in three settings groups; returns how many."""
     s3, glue = aws.client("s3"), aws.client("glue")
@@ -71,6 +103,9 @@ def test_drift_runs_need_only_the_read_only_policy_and_a_deploy_under_it_changes
         actions = sorted({a for s in json.load(handle)["Statement"] for a in s["Action"]})
     assert not [a for a in actions if not a.split(":")[1].startswith(("Get", "List", "Describe", "Decrypt"))], \
         "the policy allows reads only"
+    with iam_enforced(aws):
+        refused = enforced_services(aws, credentials)
+    assert refused == list(WRITES), f"the emulator enforces IAM policies for {refused} only"
     report = tmp_path / "drift.json"
     drift_vars = {"datalake_drift_report": str(report)}
 
@@ -112,7 +147,8 @@ def test_drift_runs_need_only_the_read_only_policy_and_a_deploy_under_it_changes
     denied = [c for c in deploy_calls if c["mutating"] and c["status"] == 403]
     assert denied, "the deploy tried to repair the drift and was denied"
     assert differences(before, snapshot(aws)) == [], "the denied deploy changed nothing"
-    figures("readonly", example=example, actions=len(actions), clean_calls=len(clean_calls), drift_calls=len(drift_calls),
+    figures("readonly", example=example, actions=len(actions), enforced_services=len(refused),
+            clean_calls=len(clean_calls), drift_calls=len(drift_calls),
             drift_found=found["drift_count"], deploy_rc=deploy.rc, denied_writes=len(denied),
             denied_operations=sorted({f"{c['service']}:{c['operation']}" for c in denied}), succeeded_writes=0,
             state="unchanged")
