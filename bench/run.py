@@ -18,8 +18,9 @@ Each case round starts from an empty emulator. The rounds of the cases that are 
 (baseline, comparable and lake; one and four lakes) are interleaved, so a change in the machine's load hits both
 sides of a ratio alike; the 1-minute load average is recorded with every run.
 
-Writes bench/results/<UTC time>.json and bench/results/latest.json and prints the results table and the targets
-of issue 9. Exit status 0 whatever the targets say (the table says it), 1 when a playbook failed.
+Writes bench/results/<UTC time>.json and bench/results/latest.json after every round (a run cut short by
+``--time-budget`` keeps the rounds it completed; each group's rounds run back to back, comparable first) and
+prints the results table and the targets of issue 9. Exit status 0 whatever the targets say (the table says it), 1 when a playbook failed.
 """
 
 import argparse
@@ -473,38 +474,13 @@ def parse_args(argv):
                                                                 os.path.join(ROOT, "build", "collections")),
                         help="where deltalake.aws is installed (make collection)")
     parser.add_argument("--results", default=os.path.join(HERE, "results"), help="directory of the JSON results")
+    parser.add_argument("--time-budget", type=float, default=0,
+                        help="minutes; no round starts that the previous one says would end later (0: no limit)")
     return parser.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    cases = {c.strip() for c in args.cases.split(",") if c.strip()}
-    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
-    loop_sizes = [n for n in sizes if n <= args.loop_max]
-    if not os.path.isdir(os.path.join(args.collections, "ansible_collections", "deltalake", "aws")):
-        sys.exit(f"deltalake.aws is not installed in {args.collections}: run make collection")
-    info = machine()
-    started = datetime.datetime.now(datetime.timezone.utc)
-    print(f"bench: {', '.join(sorted(cases))}; {args.repeat} rounds; load average {os.getloadavg()}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="deltalake-bench-") as workdir:
-        emulator = Emulator.start(os.path.join(workdir, "emulator.json"), os.path.join(workdir, "emulator.log"))
-        bench = Bench(emulator, args.collections, workdir)
-        failed = None
-        try:
-            for number in range(1, args.repeat + 1):
-                print(f"round {number}/{args.repeat}", flush=True)
-                if "comparable" in cases:
-                    round_comparable(bench)
-                if "scale" in cases:
-                    for count in sizes:
-                        round_scale(bench, count, count in loop_sizes)
-                if "parallel" in cases:
-                    round_parallel(bench)
-        except PlaybookFailed as e:
-            failed = str(e)
-            print(failed, file=sys.stderr)
-        finally:
-            emulator.stop()
+def save(args, bench, info, started, cases, sizes, loop_sizes, failed, skipped, load_start):
+    """Write the results of the rounds run so far (after every round, so a run cut short keeps what it measured)."""
     medians = {case: median_run(runs) for case, runs in bench.cases.items()}
     with open(os.path.join(ROOT, "examples", "full.yml"), encoding="utf-8") as handle:
         budget = lake_read_budget(yaml.safe_load(handle))
@@ -513,8 +489,12 @@ def main(argv=None):
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": info,
-        "settings": {"repeat": args.repeat, "cases": sorted(cases), "sizes": sizes, "loop_max": args.loop_max},
+        "load_average": {"start": [round(x, 2) for x in load_start],
+                         "end": [round(x, 2) for x in os.getloadavg()]},
+        "settings": {"repeat": args.repeat, "cases": sorted(cases), "sizes": sizes, "loop_max": args.loop_max,
+                     "time_budget_min": args.time_budget},
         "failed": failed,
+        "rounds_skipped": skipped,
         "medians": medians,
         "targets": target_results,
         "lake_read_budget": {op: {"allowed": n, "what": what} for op, (n, what) in sorted(budget.items())},
@@ -526,9 +506,61 @@ def main(argv=None):
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(result, handle, indent=1, sort_keys=False)
             handle.write("\n")
+    return medians, target_results, os.path.join(args.results, name)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cases = {c.strip() for c in args.cases.split(",") if c.strip()}
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    loop_sizes = [n for n in sizes if n <= args.loop_max]
+    if not os.path.isdir(os.path.join(args.collections, "ansible_collections", "deltalake", "aws")):
+        sys.exit(f"deltalake.aws is not installed in {args.collections}: run make collection")
+    info = machine()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_start = os.getloadavg()
+    deadline = time.monotonic() + args.time_budget * 60 if args.time_budget else None
+    print(f"bench: {', '.join(sorted(cases))}; {args.repeat} rounds; load average {load_start}", flush=True)
+
+    def scale_round(bench):
+        for count in sizes:
+            round_scale(bench, count, count in loop_sizes)
+
+    # Each group's rounds run back to back (the sides of its ratios interleaved within every round), the groups in
+    # the order of the targets, so a run cut short by --time-budget has complete groups first.
+    groups = [(name, run) for name, run in (("comparable", round_comparable), ("scale", scale_round),
+                                            ("parallel", round_parallel)) if name in cases]
+    skipped = {}
+    failed = None
+    with tempfile.TemporaryDirectory(prefix="deltalake-bench-") as workdir:
+        emulator = Emulator.start(os.path.join(workdir, "emulator.json"), os.path.join(workdir, "emulator.log"))
+        bench = Bench(emulator, args.collections, workdir)
+        try:
+            for name, run_round in groups:
+                last = 0.0
+                for number in range(1, args.repeat + 1):
+                    if deadline is not None and time.monotonic() + last > deadline:
+                        skipped[name] = args.repeat - number + 1
+                        print(f"{name}: {skipped[name]} rounds skipped (--time-budget {args.time_budget} min)",
+                              flush=True)
+                        break
+                    print(f"{name} round {number}/{args.repeat}", flush=True)
+                    began = time.monotonic()
+                    run_round(bench)
+                    last = time.monotonic() - began
+                    save(args, bench, info, started, cases, sizes, loop_sizes, failed, skipped, load_start)
+        except PlaybookFailed as e:
+            failed = str(e)
+            print(failed, file=sys.stderr)
+        finally:
+            emulator.stop()
+    medians, target_results, path = save(args, bench, info, started, cases, sizes, loop_sizes, failed, skipped,
+                                         load_start)
     print()
     print(table(medians, target_results, info))
-    print(f"\nresults: {os.path.relpath(os.path.join(args.results, name), ROOT)}")
+    print(f"\nload average at the start {tuple(round(x, 2) for x in load_start)}, at the end "
+          f"{tuple(round(x, 2) for x in os.getloadavg())}")
+    print(f"results: {os.path.relpath(path, ROOT)}")
     return 1 if failed else 0
 
 
