@@ -309,10 +309,23 @@ def _library_errors():
             ClientError, BotoCoreError)
 
 
+# Attempts of the pyarrow S3 client that writes Iceberg metadata: pyarrow's default is 3, pyiceberg's Glue client
+# makes 10; a throttled (SlowDown), 5xx or reset write is retried as often as the catalog call that follows it.
+S3_MAX_ATTEMPTS = 10
+
+
+def s3_retry_strategy():
+    """pyarrow's AWS standard retry strategy (throttling, 5xx, connection errors, with backoff) with
+    S3_MAX_ATTEMPTS attempts; pyiceberg builds it from the ``s3.retry-strategy-impl`` property."""
+    from pyarrow.fs import AwsStandardS3RetryStrategy
+
+    return AwsStandardS3RetryStrategy(max_attempts=S3_MAX_ATTEMPTS)
+
+
 class IcebergCatalog:
     """pyiceberg's GlueCatalog on the module's connection: its region, endpoint (``glue.endpoint`` and
     ``s3.endpoint``, so the same code works against an emulator) and resolved credentials, with the pyarrow
-    FileIO. Created on the first write only."""
+    FileIO and its S3 retries (s3_retry_strategy). Created on the first write only."""
 
     def __init__(self, connection, catalog_id=None):
         self.connection = connection
@@ -333,6 +346,7 @@ class IcebergCatalog:
                 "glue.secret-access-key": credentials.secret_key,
                 "s3.access-key-id": credentials.access_key,
                 "s3.secret-access-key": credentials.secret_key,
+                "s3.retry-strategy-impl": f"{__name__}.s3_retry_strategy",
             }
             if credentials.token:
                 properties["glue.session-token"] = credentials.token

@@ -206,3 +206,38 @@ def test_a_wait_interrupted_by_a_transient_error_goes_on(wait):
         stub.add_response(operation, response, params)
         helper(client)
         stub.assert_no_pending_responses()
+
+
+# ------------------------------------------------------------------ pyiceberg's S3 writes (pyarrow)
+
+
+class _Credentials:
+    access_key = "AKIDEXAMPLE"
+    secret_key = "not-a-secret"
+    token = None
+
+
+class _Connection:
+    region = "us-east-1"
+    credentials = _Credentials()
+    glue_endpoint = None
+    s3_endpoint = None
+
+
+def test_iceberg_metadata_writes_retry_like_the_glue_calls(monkeypatch):
+    """pyarrow's S3 client (Iceberg metadata writes) would give up after 3 attempts; the catalog names the
+    collection's strategy, which pyiceberg resolves (as its FileIO does) to AWS standard retries."""
+    pytest.importorskip("pyiceberg")
+    from pyarrow.fs import AwsStandardS3RetryStrategy
+    from pyiceberg.catalog import glue
+    from pyiceberg.io.pyarrow import _import_retry_strategy
+
+    from ansible_collections.deltalake.aws.plugins.module_utils import iceberg
+
+    created = {}
+    monkeypatch.setattr(glue, "GlueCatalog", lambda name, **properties: created.update(properties) or "catalog")
+    assert iceberg.IcebergCatalog(_Connection()).catalog == "catalog"
+
+    strategy = _import_retry_strategy(created["s3.retry-strategy-impl"])
+    assert isinstance(strategy, AwsStandardS3RetryStrategy)
+    assert iceberg.S3_MAX_ATTEMPTS >= 10
