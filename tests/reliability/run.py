@@ -127,7 +127,7 @@ def describe(area, records):
 
 
 def outcomes(junit):
-    """{test file name: [(test name, 'passed'|'failed'|'skipped')]} from pytest's JUnit report."""
+    """{test file name: [(test name, 'passed'|'failed'|'skipped', seconds)]} from pytest's JUnit report."""
     found = {}
     if not os.path.exists(junit):
         return found
@@ -140,7 +140,7 @@ def outcomes(junit):
             outcome = "skipped"
         else:
             outcome = "passed"
-        found.setdefault(module.rsplit(".", 1)[-1] + ".py", []).append((name, outcome))
+        found.setdefault(module.rsplit(".", 1)[-1] + ".py", []).append((name, outcome, float(case.get("time") or 0)))
     return found
 
 
@@ -160,8 +160,8 @@ def summarize(results, records):
     lines, ok = [], True
     for area, label, filename in AREAS:
         tests = results.get(filename, [])
-        failed = [n for n, o in tests if o == "failed"]
-        skipped = [n for n, o in tests if o == "skipped"]
+        failed = [n for n, o, dummy in tests if o == "failed"]
+        skipped = [n for n, o, dummy in tests if o == "skipped"]
         if not os.path.exists(os.path.join(HERE, filename)):
             line = f"MISSING (no tests/reliability/{filename})"
         elif not tests:
@@ -174,7 +174,7 @@ def summarize(results, records):
             line = f"FAILED ({len(tests)} tests passed but recorded no figures)"
         else:
             line = describe(area, records[area])
-            line += f" [{_plural(len(tests), 'test')} passed]"
+            line += f" [{_plural(len(tests), 'test')} passed, {sum(t for dummy, o, t in tests):.0f} s]"
             lines.append(f"{label}: {line}")
             continue
         ok = False
