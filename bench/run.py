@@ -283,8 +283,7 @@ def lake_read_budget(lake):
     allow("sts:GetCallerIdentity", 1, "the lake's account (preflight)")
     allow("iam:ListAccountAliases", 1, "the lake's account alias (preflight, aws_caller_info)")
     if lake.get("network_enabled") and network.get("network_vpc_id") == "default":
-        allow("ec2:DescribeVpcs", 1, "default VPC")
-        allow("ec2:DescribeSubnets", 1, "its default subnets")
+        allow("ec2:DescribeSubnets", 1, "the default subnets (they name the default VPC)")
         allow("ec2:DescribeRouteTables", 1, "its main route table")
     if lake.get("network_enabled"):
         allow("ec2:DescribeVpcEndpoints", endpoints, f"{endpoints} endpoints")
