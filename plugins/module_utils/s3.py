@@ -320,13 +320,23 @@ def put_tags(client, name, tags):
 @S3ErrorHandler.common_error_handler("delete object versions")
 @aws_retry()
 def delete_all_versions(client, name):
-    """Delete every object version and delete marker, 1,000 per DeleteObjects call. Returns how many."""
+    """Delete every object version and delete marker, 1,000 per DeleteObjects call. Returns how many.
+
+    Each round lists the bucket from its start again instead of following the listing's markers: the version a
+    marker names has just been deleted (the emulator then ends the listing early, which left every version after
+    the first 1,000 behind), and versions written meanwhile are caught as well."""
     deleted = 0
-    paginator = client.get_paginator("list_object_versions")
-    for page in paginator.paginate(Bucket=name):
+    previous = None
+    while True:
+        page = client.list_object_versions(Bucket=name, aws_retry=True)
         objects = [
             {"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]
+        if not objects:
+            return deleted
+        if objects == previous:
+            raise DeltaLakeAWSError(message=f"Failed to delete the object versions of bucket {name}: still listed after"
+                                    f" DeleteObjects, e.g. {objects[0]['Key']}")
         for start in range(0, len(objects), 1000):
             batch = objects[start:start + 1000]
             response = client.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True}, aws_retry=True)
@@ -337,7 +347,7 @@ def delete_all_versions(client, name):
                     f" {error.get('Key')}: {error.get('Code')} {error.get('Message')}"
                 )
             deleted += len(batch)
-    return deleted
+        previous = objects
 
 
 @S3ErrorHandler.deletion_error_handler("delete bucket")

@@ -207,3 +207,28 @@ def test_delete_all_versions_batches_and_reports_errors(stubbed):
                       {"Bucket": "lake", "Delete": {"Objects": versions[1000:], "Quiet": True}})
     with pytest.raises(DeltaLakeAWSError, match="k1000: AccessDenied"):
         s3.delete_all_versions(client, "lake")
+
+
+def test_delete_all_versions_lists_again_from_the_start_until_nothing_is_left(stubbed):
+    """A listing is never continued from a marker whose version was just deleted."""
+    client, stub = stubbed
+    first = [{"Key": "a", "VersionId": "1"}, {"Key": "b", "VersionId": "2"}]
+    stub.add_response("list_object_versions", {"Versions": first, "IsTruncated": True, "NextKeyMarker": "b",
+                                               "NextVersionIdMarker": "2"}, {"Bucket": "lake"})
+    stub.add_response("delete_objects", {}, {"Bucket": "lake", "Delete": {"Objects": first, "Quiet": True}})
+    stub.add_response("list_object_versions", {"DeleteMarkers": [{"Key": "c", "VersionId": "3"}], "IsTruncated": False},
+                      {"Bucket": "lake"})
+    stub.add_response("delete_objects", {}, {"Bucket": "lake", "Delete": {"Objects": [{"Key": "c", "VersionId": "3"}],
+                                                                          "Quiet": True}})
+    stub.add_response("list_object_versions", {"IsTruncated": False}, {"Bucket": "lake"})
+    assert s3.delete_all_versions(client, "lake") == 3
+
+
+def test_delete_all_versions_stops_when_nothing_goes(stubbed):
+    client, stub = stubbed
+    versions = [{"Key": "a", "VersionId": "1"}]
+    stub.add_response("list_object_versions", {"Versions": versions, "IsTruncated": False}, {"Bucket": "lake"})
+    stub.add_response("delete_objects", {}, {"Bucket": "lake", "Delete": {"Objects": versions, "Quiet": True}})
+    stub.add_response("list_object_versions", {"Versions": versions, "IsTruncated": False}, {"Bucket": "lake"})
+    with pytest.raises(DeltaLakeAWSError, match="still listed"):
+        s3.delete_all_versions(client, "lake")
