@@ -390,7 +390,10 @@ def test_awx_style_job_with_ansible_runner(tmp_path, aws, tarball):
     assert record["outcome"] == "success" and record["mode"] == "deploy" and record["lake"] == "awx-lake"
     assert record["awx"]["job_id"] == JOB_ID and record["awx"]["host"] == AWX_HOST
     assert record["awx"]["job_template_name"] == "Deploy data lake" and record["awx"]["launched_by"] == "alice"
-    assert record["config"]["datalake_cost_scenario"] == "light" and record["diff_mode"] is True
+    # The survey answers: the lake's name is configuration; the cost scenario is an option of the run, recorded
+    # with the estimate (and kept out of the configuration snapshot, so changing it is not a changed lake).
+    assert record["config"]["datalake_name"] == "awx-lake" and "datalake_cost_scenario" not in record["config"]
+    assert record["diff_mode"] is True
     assert record["summary"]["changed"] > 0 and record["cost_estimate"]["scenario"] == "light"
 
     # What AWX stores (job events, stdout) and the history never hold the injected credentials.
