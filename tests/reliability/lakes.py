@@ -54,19 +54,50 @@ def start_playbook(env, *args):
     )
 
 
-def kill_group(process):
-    """SIGKILL the playbook's whole process group (ansible-playbook, its forked workers, a running module) and
-    wait until none of them is left."""
+def _descendants(pid):
+    """Every process below ``pid`` (from /proc): ansible-core's workers call setsid(), so they and the modules they
+    run are in process groups of their own, not in the playbook's."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def _alive(pid):
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def kill_group(process):
+    """SIGKILL the playbook, its process group and every process below it (the forked workers, which ansible-core
+    moves to sessions of their own, and the modules they run), as a lost pod or a power cut would, and wait until
+    none of them is left."""
+    victims = [process.pid] + _descendants(process.pid)
+    for pid in victims:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
     process.wait(timeout=60)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
+        left = [pid for pid in victims if _alive(pid)]
+        if not left:
             return
         time.sleep(0.05)
-    raise AssertionError(f"processes of group {process.pid} survived SIGKILL")
+    raise AssertionError(f"processes {left} of playbook {process.pid} survived SIGKILL")
