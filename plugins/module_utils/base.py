@@ -49,6 +49,8 @@ RETRYABLE_ERROR_CODES = [
     "ServiceUnavailableException",
     "InternalServerException",
     "InternalServiceException",
+    # A failed HEAD request (HeadBucket, HeadObject) has no body: its code is the bare status.
+    "500",
     "502",
     "503",
     "504",

@@ -77,6 +77,13 @@ def test_throttling_and_server_errors_are_retried(code):
     assert aws_retry(delay=0)(call)() == "done" and call.calls == 2
 
 
+def test_a_head_request_answered_500_is_retried():
+    """HeadBucket answered 500 three times (botocore's standard mode gave up) is retried by the collection: a HEAD
+    response has no body, so the error code is the bare status (seen at 30% injected faults)."""
+    call = failing(*[client_error("500", 500)] * 3)
+    assert aws_retry(delay=0)(call)() == "done" and call.calls == 4
+
+
 @pytest.mark.parametrize("code", ["AccessDenied", "ValidationException", "EntityNotFoundException"])
 def test_other_errors_are_not_retried(code):
     call = failing(client_error(code))
