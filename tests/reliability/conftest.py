@@ -32,6 +32,20 @@ def pytest_addoption(parser):
                      help="the fast slice: a small lake and fewer trials (make test)")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "full_only: a test of the full suite only (make reliability); the fast "
+                                       "slice deselects it, so it is neither run nor reported as skipped")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--reliability-fast"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("full_only")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("full_only")]
+
+
 @pytest.fixture(scope="session")
 def fast(request):
     return request.config.getoption("--reliability-fast")

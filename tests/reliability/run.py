@@ -155,8 +155,9 @@ def figures(path):
     return records
 
 
-def summarize(results, records):
-    """(lines, every area passed)"""
+def summarize(results, records, fast=False):
+    """(lines, every area passed); in the fast slice, an area whose tests are all full-suite only (deselected, not
+    skipped) says so and is not counted either way."""
     lines, ok = [], True
     for area, label, filename in AREAS:
         tests = results.get(filename, [])
@@ -164,6 +165,9 @@ def summarize(results, records):
         skipped = [n for n, o, dummy in tests if o == "skipped"]
         if not os.path.exists(os.path.join(HERE, filename)):
             line = f"MISSING (no tests/reliability/{filename})"
+        elif not tests and fast:
+            lines.append(f"{label}: not in the fast slice (make reliability runs it)")
+            continue
         elif not tests:
             line = f"MISSING (no test of {filename} ran)"
         elif failed:
@@ -201,7 +205,7 @@ def main(argv=None):
             command.append("--reliability-fast")
         command += [HERE, *args.pytest_args]
         status = subprocess.call(command, cwd=ROOT, env=dict(os.environ, RELIABILITY_FIGURES=figures_file))
-        lines, ok = summarize(outcomes(junit), figures(figures_file))
+        lines, ok = summarize(outcomes(junit), figures(figures_file), fast=args.fast)
     elapsed = time.monotonic() - started
 
     print(f"\nreliability{' (fast slice)' if args.fast else ''}: {elapsed / 60:.1f} min, pytest exit status {status}")

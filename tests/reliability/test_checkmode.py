@@ -41,9 +41,8 @@ def check_run(aws, run, what, tally, drift=False):
     aws.clear_calls()
 
 
-def test_every_module_in_check_mode_is_read_only(aws, run_playbook, fast, figures):
-    if fast:
-        pytest.skip("full suite only (make reliability): the fast slice checks the lake in check mode")
+@pytest.mark.full_only  # full suite only (make reliability): the fast slice checks the lake in check mode
+def test_every_module_in_check_mode_is_read_only(aws, run_playbook, figures):
     tally = {"runs": 0, "calls": 0}
     ec2 = aws.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]

@@ -80,9 +80,8 @@ def test_bucket_absent_keeps_data_unless_forced(aws, run_playbook, tmp_path, fas
             markers=sum(len(v[1]) for v in before.values()), kept_without_force="all", left_with_force=0)
 
 
+@pytest.mark.full_only  # full suite only (make reliability): a lake deploy and two teardowns
 def test_teardown_keeps_data_unless_asked(aws, run_playbook, fast, figures):
-    if fast:
-        pytest.skip("full suite only (make reliability): a lake deploy and two teardowns")
     example = example_for(fast)
     name = f"{example}-lake"
     assert site(run_playbook, example).rc == 0
@@ -110,9 +109,8 @@ def test_teardown_keeps_data_unless_asked(aws, run_playbook, fast, figures):
             markers=sum(len(v[1]) for v in before.values()), kept_without_force="all", left_with_force=0)
 
 
+@pytest.mark.full_only  # full suite only (make reliability): Iceberg and Delta tables
 def test_removed_tables_keep_their_data_unless_asked(aws, run_playbook, tmp_path, fast, figures):
-    if fast:
-        pytest.skip("full suite only (make reliability): Iceberg and Delta tables")
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="ds-tables")
     s3.put_bucket_versioning(Bucket="ds-tables", VersioningConfiguration={"Status": "Enabled"})

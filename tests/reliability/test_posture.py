@@ -66,9 +66,8 @@ def tls_only(policy):
     return False
 
 
-def test_deployed_lake_posture(aws, run_playbook, fast, figures):
-    if fast:
-        pytest.skip("full suite only (make reliability): a deploy of the full lake")
+@pytest.mark.full_only  # full suite only (make reliability): a deploy of the full lake
+def test_deployed_lake_posture(aws, run_playbook, figures):
     example = "full"
     name = f"{example}-lake"
     deploy = site(run_playbook, example)
