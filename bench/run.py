@@ -364,8 +364,8 @@ def loop_estimate(medians, count, measured):
     t_large = medians[f"scale.loop.{large}.rerun"]["wall_s"]
     per_item = (t_large - t_small) / (large - small)
     fixed = t_large - per_item * large
-    return round(fixed + per_item * count, 1), True, {"per_item_s": round(per_item, 3), "fixed_s": round(fixed, 2),
-                                                       "from": [small, large]}
+    basis = {"per_item_s": round(per_item, 3), "fixed_s": round(fixed, 2), "from": [small, large]}
+    return round(fixed + per_item * count, 1), True, basis
 
 
 def targets(medians, runs, lake_budget, sizes, loop_sizes):
