@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Area 8, security posture: the deployed lake (examples/full.yml, in the full suite only), read back with boto3:
 every bucket blocks public access, denies requests without TLS, is encrypted by default (the data bucket with the
-lake's KMS key, whose rotation is on), the data bucket is versioned and logs its accesses to the log bucket; no IAM statement of the lake's roles allows S3, Glue or KMS data actions
-on every resource ("*"), and every policy of the lake's roles passes parliament without a finding."""
+lake's KMS key, whose rotation is on), the data bucket is versioned and logs its accesses to the log bucket; no IAM
+statement of the lake's roles allows S3, Glue or KMS data actions on every resource ("*"), and every policy of the
+lake's roles passes parliament without a finding."""
 
 import json
 import re
