@@ -12,6 +12,10 @@ request reaches the emulator, the way AWS throttles or fails a request it has no
 - ``reset``: the connection is closed with a TCP reset and no answer;
 - ``latency``: the request is forwarded after a delay (every request, when ``latency_ms`` is set).
 
+The share is kept exactly, not only on average: each block of 10 requests holds ``round(10 * rate)`` faults at
+positions the seeded random generator picks, so that a short run (a small lake makes ~50 calls) is not let off
+with far fewer faults than asked by chance.
+
 Faults happen before the emulator sees the request, so a retried call never acts twice (as with AWS, where
 throttled requests are not processed). ``/_faults/stats`` reports the counts; ``/_emulator/*`` control requests
 pass through untouched.
@@ -87,11 +91,23 @@ class FaultState:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.stats = {"requests": 0, "faults": 0, **{k: 0 for k in self.kinds}}
+        self.block = []  # whether each of the next requests of the current block of BLOCK gets a fault
+
+    BLOCK = 10
+
+    def set_rate(self, rate):
+        """A new share starts a new block (call with the lock held)."""
+        self.rate = rate
+        self.block = []
 
     def decide(self):
         with self.lock:
             self.stats["requests"] += 1
-            if self.rate and self.rng.random() < self.rate:
+            if not self.block:
+                faults = round(self.BLOCK * self.rate)
+                self.block = [True] * faults + [False] * (self.BLOCK - faults)
+                self.rng.shuffle(self.block)
+            if self.block.pop():
                 kind = self.rng.choice(self.kinds)
                 self.stats["faults"] += 1
                 self.stats[kind] += 1
@@ -137,7 +153,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             if self.command == "POST" and self.path.startswith("/_faults/config"):
                 config = json.loads(body or b"{}")
                 with self.state.lock:
-                    self.state.rate = float(config.get("rate", self.state.rate))
+                    self.state.set_rate(float(config.get("rate", self.state.rate)))
                     self.state.latency_ms = int(config.get("latency_ms", self.state.latency_ms))
             with self.state.lock:
                 payload = dict(self.state.stats, rate=self.state.rate, latency_ms=self.state.latency_ms)

@@ -7,6 +7,7 @@ import botocore
 import pytest
 
 from faults import FaultProxy
+from faults import FaultState
 
 
 @pytest.fixture
@@ -58,3 +59,18 @@ def test_retries_get_through_and_act_once(aws, proxy):
 def test_control_endpoints_pass_through(proxy):
     assert proxy.stats()["rate"] == 1.0
     assert proxy.configure(rate=0.5)["rate"] == 0.5
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3, 0.5, 1.0])
+def test_the_share_of_faults_is_kept_in_every_block_of_ten(rate):
+    """A short run gets its share of faults, not a lucky few: after n requests the faults are within one block's
+    share of rate * n, whatever the seed, and the seeds place them differently."""
+    patterns = set()
+    for seed in range(20):
+        state = FaultState("http://127.0.0.1:1", rate, seed=seed)
+        decisions = [state.decide() is not None for dummy in range(45)]
+        for n in range(1, 46):
+            assert abs(sum(decisions[:n]) - rate * n) <= round(10 * rate) + 1
+        assert sum(decisions[:40]) == round(40 * rate)
+        patterns.add(tuple(decisions))
+    assert len(patterns) == (1 if rate in (0.0, 1.0) else 20)
