@@ -115,6 +115,32 @@ class FaultState:
             return None
 
 
+def forward(handler, target, body):
+    """Send the request ``handler`` received to ``target`` (a split URL) unchanged but for hop-by-hop headers;
+    (status, header pairs, body) of the answer. Shared with tests/reliability/status_proxy.py."""
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=300)
+    try:
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_BY_HOP}
+        connection.request(handler.command, handler.path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        pairs = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP | {"content-length"}]
+        return response.status, pairs, data
+    finally:
+        connection.close()
+
+
+def send(handler, status, header_pairs, body):
+    """Answer the request ``handler`` received (no body for HEAD)."""
+    handler.send_response(status)
+    for key, value in header_pairs:
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(body)
+
+
 class ProxyHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     state = None  # set on the server's handler class
@@ -133,13 +159,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         return service, protocol
 
     def _send(self, status, headers, body):
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        send(self, status, headers.items(), body)
 
     def _reset(self):
         self.close_connection = True
@@ -167,17 +187,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                 return self._send(*fault_response(service, protocol, kind, self.state.rng))
             if self.state.latency_ms:
                 time.sleep(self.state.latency_ms / 1000.0)
-        target = self.state.target
-        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=300)
-        try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-            connection.request(self.command, self.path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-            out = {k: v for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP | {"content-length"}}
-            self._send(response.status, out, data)
-        finally:
-            connection.close()
+        send(self, *forward(self, self.state.target, body))
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = _handle
 

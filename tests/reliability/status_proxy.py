@@ -8,16 +8,16 @@ mutating, status), named the way the recorder names them, so a test can count th
 SUCCEEDED. It runs in the test's own process (a thread): ``with StatusProxy(target) as proxy: ... proxy.calls``.
 """
 
-import http.client
 import http.server
 import threading
 import urllib.parse
 
+from faults import forward
+from faults import send
 from recorder import describe_request
 from recorder import is_mutating
 
 HOST = "127.0.0.1"
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -33,25 +33,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         service, dummy, operation = describe_request(self.command, split.path, split.query, headers, lambda: body)
-        target = self.proxy.target
-        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=300)
-        try:
-            connection.request(self.command, self.path, body=body,
-                               headers={k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP})
-            response = connection.getresponse()
-            data = response.read()
-            if not split.path.startswith(("/_emulator/", "/moto-api")):
-                self.proxy.record(service, operation, is_mutating(service, self.command, operation), response.status)
-            self.send_response(response.status)
-            for key, value in response.getheaders():
-                if key.lower() not in _HOP_BY_HOP | {"content-length"}:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-        finally:
-            connection.close()
+        status, headers, data = forward(self, self.proxy.target, body)
+        if not split.path.startswith(("/_emulator/", "/moto-api")):
+            self.proxy.record(service, operation, is_mutating(service, self.command, operation), status)
+        send(self, status, headers, data)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = _forward
 
