@@ -7,6 +7,16 @@
 class ModuleDocFragment:
     # What every deltalake.aws module shares: full check mode and diff, on AWS, configured through the action group.
     DOCUMENTATION = r"""
+options:
+  account_id:
+    description:
+      - The AWS account of the credentials, as 12 digits, for the ARNs and principals the module builds (the
+        ARN of a crawler or workgroup to read its tags, C(role/NAME) principals, the service-linked role, a
+        bucket's log delivery grant).
+      - When not given, the module asks C(sts:GetCallerIdentity) once, and only if it needs the account. A
+        playbook that already knows the account (the lake roles do) passes it and saves that call per task.
+      - It must be the account of the credentials; another account gives ARNs that AWS does not find.
+    type: str
 attributes:
   check_mode:
     support: full

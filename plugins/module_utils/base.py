@@ -14,6 +14,9 @@
 
 import copy
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
+
 try:
     from botocore.exceptions import ClientError
     from botocore.exceptions import ConnectionError as BotoCoreConnectionError
@@ -26,9 +29,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_account_id
 
 COLLECTION_NAME = "deltalake.aws"
 COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml by a unit test
@@ -114,20 +121,128 @@ class DeltaLakeAWSModule(AnsibleAWSModule):
     """AnsibleAWSModule for this collection: user agent ``deltalake.aws/<version>`` and retrying clients."""
 
     def __init__(self, **kwargs):
+        # account_id (doc fragment deltalake.aws.modules): every module takes it, see account_info()
+        kwargs["argument_spec"] = {**kwargs.get("argument_spec", {}), "account_id": {"type": "str"}}
+        self._batch = None  # see converge_each()
+        self._account_info = None
         super().__init__(**kwargs)
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+        self.fail_on_errors(validate_account_id(self.params["account_id"], "account_id"))
+
+    def account_info(self):
+        """(account id, partition) of the credentials: the account_id option when given, otherwise asked once
+        per module run (amazon.aws get_aws_account_info: sts:GetCallerIdentity)."""
+        if self._account_info is None:
+            if self.params["account_id"]:
+                self._account_info = (self.params["account_id"], partition_for_region(self.region))
+            else:
+                self._account_info = tuple(get_aws_account_info(self))
+        return self._account_info
 
     def client(self, service, retry_decorator=None, **extra_params):
-        """Return the module's client for ``service``; calls made with ``aws_retry=True`` are retried with
-        jittered backoff on throttling and transient errors."""
-        if retry_decorator is None:
-            retry_decorator = aws_retry()
-        return super().client(service, retry_decorator=retry_decorator, **extra_params)
+        """Return the module's client for ``service`` (one per service and parameters, reused for every resource
+        of the run); calls made with ``aws_retry=True`` are retried with jittered backoff on throttling and
+        transient errors."""
+        if retry_decorator is not None:
+            return super().client(service, retry_decorator=retry_decorator, **extra_params)
+        key = (service, tuple(sorted((k, repr(v)) for k, v in extra_params.items())))
+        clients = self.__dict__.setdefault("_clients", {})
+        if key not in clients:
+            clients[key] = super().client(service, retry_decorator=aws_retry(), **extra_params)
+        return clients[key]
 
     def fail_on_errors(self, errors):
         """Fail before any AWS call when validation found problems; each message names the field and the rule."""
+        batch = self._batch
+        if batch is not None and batch["errors"] is not None:  # validating the items of a list: collect
+            batch["errors"].extend(f"{batch['label']}: {error}" for error in errors)
+            return
         if errors:
             self.fail_json(msg="; ".join(errors), errors=errors)
+
+    # ------------------------------------------------------------------------------------------ several resources
+
+    def fail_json(self, *args, **kwargs):
+        batch = self._batch
+        if batch is not None and batch["label"]:
+            # a failure while converging one item of a list: name the item, report what the others did
+            kwargs["msg"] = f"{batch['label']}: {kwargs.get('msg', '')}"
+            if "errors" in kwargs:
+                kwargs["errors"] = [f"{batch['label']}: {error}" for error in kwargs["errors"]]
+            kwargs["results"] = list(batch["results"])
+            kwargs["changed"] = any(result.get("changed") for result in batch["results"])
+        super().fail_json(*args, **kwargs)
+
+    def converge_each(self, option, argument_spec, validate, converge, label="name", unique=True, required=None):
+        """Converge one resource, or every resource listed in ``option``, in this module run.
+
+        Without ``option``, ``validate(module)`` then ``converge(module)`` run once with the module's params.
+        With it, each item takes the module's own options (``argument_spec``; ``label`` is required) and an option
+        an item does not set (or sets to null: an item cannot unset a top-level option) takes the top-level
+        value: every item is type-checked and validated before the
+        first AWS call, then converged in list order with ``module.params`` set to that item's options.
+        ``unique``: the same ``label`` may not be listed twice. ``required``: the options every item must set
+        (default: ``label``).
+
+        ``converge`` returns one resource's result (see Reconciler.result). With a list the result is shaped like
+        a loop's registered result: ``results`` (one per item, in order), ``changed`` if any item changed, and
+        in diff mode ``diff`` as a list with one entry per item, headed by its label.
+        """
+        items = self.params.get(option)
+        if items is None:
+            validate(self)
+            return converge(self)
+        spec = {
+            name: dict({k: v for k, v in opt.items() if k not in ("default", "required", "apply_defaults")},
+                       required=name in (required if required is not None else (label,)))
+            for name, opt in argument_spec.items()
+            if name != option
+        }
+        known = set(spec) | {alias for opt in spec.values() for alias in opt.get("aliases", [])}
+        top = self.params
+        merged_items, errors = [], []
+        for index, item in enumerate(items):
+            where = f"{option}[{index}] ({item[label]})" if item.get(label) else f"{option}[{index}]"
+            item_errors = []
+            unknown = sorted(set(item) - known)
+            if unknown:
+                item_errors.append(f"{where}: unsupported options {', '.join(unknown)} (an item takes the module's"
+                                   f" options: {', '.join(sorted(spec))})")
+            checked = ArgumentSpecValidator(spec).validate({k: v for k, v in item.items() if k in known})
+            item_errors.extend(f"{where}: {e}" for e in checked.errors if not isinstance(e, UnsupportedError))
+            values = {k: v for k, v in checked.validated_parameters.items() if v is not None}
+            merged_items.append((where, {**top, **values, option: None}, not item_errors))
+            errors.extend(item_errors)
+        names = [params[label] for _where, params, _valid in merged_items if params.get(label) is not None]
+        duplicates = sorted({str(name) for name in names if names.count(name) > 1}) if unique else []
+        if duplicates:
+            errors.append(f"{option}: {label} {', '.join(duplicates)} is listed more than once")
+        results = []
+        self._batch = {"label": None, "results": results, "errors": errors}
+        try:
+            for where, params, valid in merged_items:  # every item is validated before the first AWS call
+                if valid:
+                    self._batch["label"] = where
+                    self._module.params = params
+                    validate(self)
+            self._batch.update(label=None, errors=None)
+            self._module.params = top
+            self.fail_on_errors(errors)
+            for where, params, _valid in merged_items:
+                self._batch["label"] = where
+                self._module.params = params
+                results.append(dict(converge(self), **{label: params[label]}))
+        finally:
+            self._module.params = top
+            self._batch = None
+        result = {"changed": any(r["changed"] for r in results), "results": results}
+        if self._diff:
+            result["diff"] = [
+                dict(r["diff"], before_header=where, after_header=where)
+                for (where, _params, _valid), r in zip(merged_items, results)
+                if "diff" in r
+            ]
+        return result
 
 
 def _equal(have, want):

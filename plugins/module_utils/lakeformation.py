@@ -73,8 +73,10 @@ ALLOWED_PERMISSIONS = {
     "lf_tag_policy:DATABASE": DATABASE_PERMISSIONS,
     "lf_tag_policy:TABLE": TABLE_PERMISSIONS,
 }
-LF_TAG_KEY_RE = re.compile(r"^[\w\s.:/=+\-@%]{1,128}$", re.UNICODE)
-LF_TAG_VALUE_RE = re.compile(r"^[\w\s.:*/=+\-@%]{0,256}$", re.UNICODE)
+# AWS: letters, numbers, separators (\p{Z}: spaces, not tabs or line breaks) and _.:/=+-@% (values also *).
+_LF_TAG_SPACES = "\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+LF_TAG_KEY_RE = re.compile(rf"^[\w{_LF_TAG_SPACES}.:/=+\-@%]{{1,128}}\Z", re.UNICODE)
+LF_TAG_VALUE_RE = re.compile(rf"^[\w{_LF_TAG_SPACES}.:*/=+\-@%]{{0,256}}\Z", re.UNICODE)
 SHORT_PRINCIPAL_RE = re.compile(r"^(role|user)/[\w+=,.@/-]{1,512}$")
 
 

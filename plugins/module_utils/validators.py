@@ -45,6 +45,13 @@ def _rule(field, value, rule):
     return f"{field}: {value!r} {rule}"
 
 
+def validate_account_id(value, field):
+    """A 12-digit AWS account id; None (not given) is valid."""
+    if value is None or ACCOUNT_RE.match(str(value)):
+        return []
+    return [_rule(field, value, "must be a 12-digit AWS account id")]
+
+
 def validate_bucket_name(value, field="name"):
     """S3 general purpose bucket naming rules
     (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)."""

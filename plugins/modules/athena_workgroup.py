@@ -202,7 +202,6 @@ workgroup:
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 
 from ansible_collections.deltalake.aws.plugins.module_utils import athena
 from ansible_collections.deltalake.aws.plugins.module_utils import glue
@@ -357,7 +356,7 @@ def main():
     client = module.client("athena")
     try:
         current = athena.get_workgroup(client, name)
-        account_id, partition = get_aws_account_info(module)
+        account_id, partition = module.account_info()
         arn = athena.workgroup_arn(partition, module.region, account_id, name)
         before = athena.normalize_workgroup(current, arn) if current else None
         if before is not None and params["tags"] is not None and params["state"] == "present":

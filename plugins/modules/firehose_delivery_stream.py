@@ -267,7 +267,6 @@ delivery_stream:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_id
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.deltalake.aws.plugins.module_utils import firehose
@@ -353,7 +352,7 @@ class Dependencies:
     @property
     def account_id(self):
         if self._account_id is None:
-            self._account_id = get_aws_account_id(self.module)
+            self._account_id = self.module.account_info()[0]
         return self._account_id
 
     def missing(self, field, what):

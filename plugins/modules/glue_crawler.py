@@ -328,7 +328,6 @@ crawler:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 
 from ansible_collections.deltalake.aws.plugins.module_utils import glue
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
@@ -600,7 +599,7 @@ def main():
     client = module.client("glue")
     try:
         current = glue.get_crawler(client, name)
-        account_id, partition = get_aws_account_info(module)
+        account_id, partition = module.account_info()
         arn = glue.glue_arn(partition, module.region, account_id, f"crawler/{name}")
         before = glue.normalize_crawler(current, arn, partition, account_id) if current else None
         if before is not None and params["tags"] is not None and params["state"] == "present":

@@ -164,7 +164,6 @@ database:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 
 from ansible_collections.deltalake.aws.plugins.module_utils import glue
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
@@ -301,7 +300,7 @@ def main():
         current = glue.get_database(client, name, params["catalog_id"])
         catalog_id = params["catalog_id"] or (current or {}).get("CatalogId")
         if not catalog_id:
-            catalog_id = get_aws_account_info(module)[0]
+            catalog_id = module.account_info()[0]
         arn = glue.glue_arn(partition_for_region(module.region), module.region, catalog_id, f"database/{name}")
         if params["state"] == "absent":
             before = {"name": name, "arn": arn, **glue.normalize_database(current)} if current else None

@@ -183,7 +183,6 @@ key:
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
 from ansible_collections.deltalake.aws.plugins.module_utils import kms
@@ -263,7 +262,7 @@ def read_key(module, client, metadata, alias):
 
 def create(module, client, reconciler, alias):
     params = module.params
-    account_id, partition = get_aws_account_info(module)
+    account_id, partition = module.account_info()
     policy = desired_policy(params, partition, account_id)
     tags = desired_tags({}, wanted_tags(params, alias), params["purge_tags"])
     initial = {

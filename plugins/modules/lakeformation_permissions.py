@@ -144,7 +144,7 @@ options:
     default: false
   catalog_id:
     description:
-      - The Data Catalog to grant in. Defaults to the account of the credentials.
+      - The Data Catalog to grant in, as a 12-digit account id. Defaults to the account of the credentials.
     type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -237,6 +237,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_account_id
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_arn
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_bucket_name
@@ -319,7 +320,7 @@ def validate_resource(resource, field):
             f"{field}: set exactly one of catalog, database (with or without table), data_location, lf_tag,"
             " lf_tag_policy"
         ]
-    errors = []
+    errors = validate_account_id(resource.get("catalog_id"), f"{field}.catalog_id")
     if resource.get("table") is not None and resource.get("database") is None:
         errors.append(f"{field}.table: needs database")
     if (resource.get("columns") is not None or resource.get("excluded_columns") is not None) and kind != "columns":
@@ -366,6 +367,7 @@ def validate_resource(resource, field):
 def validate_params(module):
     params = module.params
     errors = validate_region(module.region)
+    errors += validate_account_id(params["catalog_id"], "catalog_id")
     if params["purge"] and params["state"] == "absent":
         errors.append("purge: only applies with state present")
     for index, item in enumerate(params["permissions"]):
@@ -548,8 +550,7 @@ def main():
     partition = partition_for_region(module.region)
     catalog_id = params["catalog_id"]
     try:
-        identity = lf.get_caller_identity(module.client("sts"))
-        account = identity["account"]
+        account = params["account_id"] or lf.get_caller_identity(module.client("sts"))["account"]
         wanted = desired_grants(params, account, partition)
         have = read_grants(client, wanted, account, catalog_id)
         grants, revokes, after = plan(params, wanted, have)

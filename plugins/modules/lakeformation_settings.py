@@ -98,7 +98,7 @@ options:
     default: false
   catalog_id:
     description:
-      - The Data Catalog. Defaults to the account of the credentials.
+      - The Data Catalog, as a 12-digit account id. Defaults to the account of the credentials.
     type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -173,7 +173,7 @@ settings:
       type: dict
 caller:
   description: The IAM identity the module ran as (an assumed-role session as its role ARN).
-  returned: when O(admins) is set
+  returned: when O(admins) changes (or would, in check mode)
   type: str
   sample: arn:aws:iam::123456789012:role/platform-deploy
 iam_allowed_principals_access:
@@ -193,6 +193,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import partition_for_region
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_account_id
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region
 
@@ -218,6 +219,7 @@ ARGUMENT_SPEC = {
 def validate_params(module):
     params = module.params
     errors = validate_region(module.region)
+    errors += validate_account_id(params["catalog_id"], "catalog_id")
     for option in ("admins", "read_only_admins"):
         for index, principal in enumerate(params[option] or []):
             field = f"{option}[{index}]"
@@ -311,12 +313,19 @@ def main():
             params["create_database_default_permissions"],
             params["create_table_default_permissions"],
         ]
-        identity = None
-        if any(option is not None for option in principal_options):
-            identity = lf.get_caller_identity(module.client("sts"))
+        identity = {}
+
+        def caller():
+            if not identity:
+                identity.update(lf.get_caller_identity(module.client("sts")))
+            return identity
+
+        account = params["account_id"]
+        if account is None and any(option is not None for option in principal_options):
+            account = caller()["account"]
 
         def expand(principal):
-            return lf.expand_principal(principal, identity["account"], partition)
+            return lf.expand_principal(principal, account, partition)
 
         wanted = {
             "admins": desired_principals(before["admins"], params["admins"], params["purge_admins"], expand),
@@ -338,9 +347,10 @@ def main():
             ),
         }
         wanted = {key: value for key, value in wanted.items() if value is not None}
-        if "admins" in wanted:
-            extra["caller"] = identity["principal"]
-            check_lockout(module, before["admins"], wanted["admins"], identity["principal"])
+        if "admins" in wanted and wanted["admins"] != before["admins"]:
+            # only a change of the administrators can lock anybody out: ask who is calling then
+            extra["caller"] = caller()["principal"]
+            check_lockout(module, before["admins"], wanted["admins"], extra["caller"])
         reconciler = Reconciler(module, before)
         cuts_iam = [
             key
@@ -354,7 +364,6 @@ def main():
             ),
         )
         if cuts_iam and reconciler.changed:
-            account = identity["account"] if identity else None
             access = iam_allowed_access(client, account, catalog_id)
             extra["iam_allowed_principals_access"] = access
             what = " and ".join(k.replace("create_", "new ").replace("_default_permissions", "s") for k in cuts_iam)

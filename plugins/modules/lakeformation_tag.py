@@ -143,6 +143,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
 from ansible_collections.deltalake.aws.plugins.module_utils.base import Reconciler
+from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_account_id
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_glue_name
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_region
 
@@ -171,6 +172,7 @@ def validate_params(module):
     params = module.params
     errors = validate_region(module.region) + lf.validate_lf_tag(params["key"], params["values"], "tag")
     errors = [e.replace("tag.key", "key").replace("tag.values", "values") for e in errors]
+    errors += validate_account_id(params["catalog_id"], "catalog_id")
     values = set(params["values"] or [])
     for index, item in enumerate(params["assignments"]):
         field = f"assignments[{index}]"

@@ -138,3 +138,93 @@ def test_version_matches_galaxy_yml():
 )
 def test_desired_tags(current, wanted, purge, expected):
     assert base.desired_tags(current, wanted, purge) == expected
+
+
+# ------------------------------------------------------------------------------------- several resources per run
+
+ITEM_SPEC = {
+    "name": {"type": "str"},
+    "things": {"type": "list", "elements": "dict"},
+    "size": {"type": "int"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "tags": {"type": "dict", "aliases": ["resource_tags"]},
+}
+
+
+def run_each(capsys, args, converge=None, validate=None):
+    """Run a DeltaLakeAWSModule's converge_each in-process; returns (exit JSON, converged params)."""
+    import json
+
+    from ansible.module_utils.testing import patch_module_args
+
+    seen = []
+
+    def default_converge(module):
+        seen.append(dict(module.params))
+        return {"changed": module.params["size"] == 2, "created": False, "changed_fields": [], "thing": {}}
+
+    def default_validate(module):
+        if (module.params["size"] or 0) < 0:
+            module.fail_on_errors([f"size: {module.params['size']} must not be negative"])
+
+    with patch_module_args(dict(args, region="us-east-1", _ansible_diff=False)):
+        with pytest.raises(SystemExit):
+            module = base.DeltaLakeAWSModule(argument_spec=ITEM_SPEC, required_one_of=[("name", "things")])
+            module.exit_json(**module.converge_each("things", ITEM_SPEC, validate or default_validate,
+                                                    converge or default_converge))
+    return json.loads(capsys.readouterr().out), seen
+
+
+def test_converge_each_merges_top_level_options_into_each_item(capsys):
+    result, seen = run_each(capsys, {"things": [{"name": "a", "size": 2}, {"name": "b", "resource_tags": {"k": "v"}}],
+                                     "size": 1, "tags": {"t": "1"}})
+    converged = [(p["name"], p["size"], p["tags"], p["state"]) for p in seen]
+    assert converged == [("a", 2, {"t": "1"}, "present"), ("b", 1, {"k": "v"}, "present")]
+    assert result["changed"] is True
+    assert [(r["name"], r["changed"]) for r in result["results"]] == [("a", True), ("b", False)]
+
+
+def test_converge_each_without_the_list_runs_once_with_the_module_params(capsys):
+    result, seen = run_each(capsys, {"name": "solo", "size": 2})
+    assert [p["name"] for p in seen] == ["solo"] and result["changed"] is True and "results" not in result
+
+
+def test_converge_each_validates_every_item_before_converging_any(capsys):
+    result, seen = run_each(capsys, {"things": [{"name": "a"}, {"name": "b", "size": -1}, {"size": "x"},
+                                                {"name": "d", "colour": "blue", "state": "gone"}, {"name": "a"}]})
+    assert result["failed"] and seen == []
+    assert result["errors"] == [
+        "things[2]: missing required arguments: name",
+        "things[2]: argument 'size' is of type str and we were unable to convert to int: \"'x'\" cannot be"
+        " converted to an int",
+        "things[3] (d): unsupported options colour (an item takes the module's options: name, size, state, tags)",
+        "things[3] (d): value of state must be one of: present, absent, got: gone",
+        "things: name a is listed more than once",
+        "things[1] (b): size: -1 must not be negative",
+    ]
+
+
+def test_converge_each_names_the_failing_item_and_reports_the_ones_before(capsys):
+    def converge(module):
+        if module.params["name"] == "b":
+            module.fail_json(msg="cannot")
+        return {"changed": True, "created": True, "changed_fields": [], "thing": {}}
+
+    result, _seen = run_each(capsys, {"things": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}, converge=converge)
+    assert result["failed"] and result["msg"] == "things[1] (b): cannot"
+    assert [r["name"] for r in result["results"]] == ["a"] and result["changed"] is True
+
+
+def test_account_id_is_validated_and_saves_the_lookup(capsys, monkeypatch):
+    from ansible.module_utils.testing import patch_module_args
+    import json
+
+    monkeypatch.setattr(base, "get_aws_account_info", MagicMock(side_effect=AssertionError("no STS call expected")))
+    with patch_module_args({"region": "eu-west-1", "account_id": "123456789012"}):
+        module = base.DeltaLakeAWSModule(argument_spec={})
+        assert module.account_info() == ("123456789012", "aws")
+    with patch_module_args({"region": "eu-west-1", "account_id": "12345"}):
+        with pytest.raises(SystemExit):
+            base.DeltaLakeAWSModule(argument_spec={})
+    failed = json.loads(capsys.readouterr().out)
+    assert failed["failed"] and failed["msg"] == "account_id: '12345' must be a 12-digit AWS account id"

@@ -371,3 +371,14 @@ def test_identical_state_plans_nothing():
     grants, revokes, after = perms.plan(params(purge=True), wanted((ANALYST, ORDERS, ["SELECT"], ["SELECT"])), have)
     assert grants == [] and revokes == []
     assert perms.grant_lines(after, ACCOUNT) == perms.grant_lines(have, ACCOUNT)
+
+
+@pytest.mark.parametrize("value", ["a\nb", "pii\n", "a\tb", "a\rb"])
+def test_lf_tag_value_and_key_refuse_tabs_and_line_breaks(value):
+    """AWS allows letters, numbers, spaces (\\p{Z}) and _.:/=+-@% (values also *): no control characters."""
+    assert lf.validate_lf_tag(value, ["x"], "tag")
+    assert lf.validate_lf_tag("domain", [value], "tag")
+
+
+def test_lf_tag_allows_spaces_and_unicode_letters():
+    assert lf.validate_lf_tag("data domain", ["Zürich west", "a\u00a0b", "*"], "tag") == []

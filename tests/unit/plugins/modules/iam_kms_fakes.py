@@ -7,6 +7,7 @@ import json
 
 import boto3
 
+from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.deltalake.aws.plugins.module_utils.base import aws_retry
@@ -22,7 +23,7 @@ class ModuleFailed(Exception):
 
 class FakeModule:
     """What the reconcile functions use of DeltaLakeAWSModule: params (argspec defaults filled in), check_mode,
-    _diff, region, client(), fail_json(), warn(). Every client records the operations it makes in ``calls``;
+    _diff, region, client(), account_info(), fail_json(), warn(). Every client records the operations it makes in ``calls``;
     ``credentials`` (aws_access_key_id, aws_secret_access_key) sign its requests instead of the environment's."""
 
     def __init__(self, argument_spec, params, check_mode=False, region="us-east-1", credentials=None):
@@ -46,6 +47,12 @@ class FakeModule:
     @property
     def mutating(self):
         return [c for c in self.calls if not c.startswith(READ_PREFIXES)]
+
+    def account_info(self):
+        """DeltaLakeAWSModule.account_info(): the account_id option, or the caller's account (one STS call)."""
+        if self.params.get("account_id"):
+            return self.params["account_id"], "aws"
+        return tuple(get_aws_account_info(self))
 
     def fail_json(self, **kwargs):
         raise ModuleFailed(kwargs)

@@ -102,3 +102,52 @@ def test_resource_invalid_input_makes_no_call(aws, capsys):
     failed = run(lakeformation_resource, capsys, bucket="Lake_Data", use_service_linked_role=True)
     assert failed["failed"] and failed["msg"].startswith("bucket:")
     assert aws == []
+
+
+ACCOUNT = "123456789012"
+
+
+def test_account_id_given_saves_the_caller_lookup(aws, capsys):
+    """With account_id, a run that changes nothing asks STS nothing; a change of the administrators still asks
+    who is calling (the lockout check)."""
+    run(lakeformation_settings, capsys, admins=[CALLER, "role/admin"], account_id=ACCOUNT)
+    grants = [{"principal": "role/analyst", "resource": {"database": "sales"}, "permissions": ["DESCRIBE"]}]
+    run(lakeformation_permissions, capsys, permissions=grants, account_id=ACCOUNT)
+    registered = run(lakeformation_resource, capsys, bucket="lake-data", use_service_linked_role=True, account_id=ACCOUNT)
+    assert registered["resource"]["role_arn"].startswith(f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/")
+    # one lookup: the first settings run changes the administrators, so the lockout check asks who calls
+    assert aws.count("GetCallerIdentity") == 1 and aws.index("GetCallerIdentity") < aws.index("PutDataLakeSettings")
+    aws.clear()
+    settings = run(lakeformation_settings, capsys, admins=[CALLER, "role/admin"], account_id=ACCOUNT)
+    permissions = run(lakeformation_permissions, capsys, permissions=grants, account_id=ACCOUNT)
+    assert not settings["changed"] and not permissions["changed"] and "caller" not in settings
+    assert "GetCallerIdentity" not in aws and mutating(aws) == []
+    without = run(lakeformation_permissions, capsys, permissions=grants)
+    assert not without["changed"] and aws.count("GetCallerIdentity") == 1
+    aws.clear()
+    refused = run(lakeformation_settings, capsys, admins=["role/admin"], account_id=ACCOUNT)
+    assert refused["failed"] and "calling identity" in refused["msg"]
+    assert aws.count("GetCallerIdentity") == 1 and mutating(aws) == []
+
+
+@pytest.mark.parametrize(
+    "module, args, field",
+    [
+        (lakeformation_settings, {"admins": ["role/a"], "account_id": "12345"}, "account_id"),
+        (lakeformation_settings, {"admins": ["role/a"], "catalog_id": "abc"}, "catalog_id"),
+        (lakeformation_permissions, {"permissions": [], "catalog_id": "1234567890123"}, "catalog_id"),
+        (lakeformation_permissions, {"permissions": [], "account_id": "me"}, "account_id"),
+        (
+            lakeformation_permissions,
+            {"permissions": [{"principal": "role/a", "resource": {"database": "d", "catalog_id": "x1"},
+                              "permissions": ["DESCRIBE"]}]},
+            "permissions[0].resource.catalog_id",
+        ),
+        (lakeformation_resource, {"bucket": "lake-data", "use_service_linked_role": True, "account_id": "1"},
+         "account_id"),
+    ],
+)
+def test_account_ids_are_validated_before_any_call(aws, capsys, module, args, field):
+    failed = run(module, capsys, **args)
+    assert failed["failed"] and f"{field}: " in failed["msg"] and "12-digit AWS account id" in failed["msg"]
+    assert aws == []
