@@ -7,12 +7,14 @@
 DOCUMENTATION = r"""
 ---
 module: iam_role
-short_description: Manage one IAM role of a data lake, with its trust, inline and managed policies
+short_description: Manage IAM roles of a data lake, with their trust, inline and managed policies
 version_added: 0.1.0
 description:
-  - Creates, updates and deletes one IAM role, with its trust policy (from O(trusted_services) or a whole
+  - Creates, updates and deletes an IAM role, with its trust policy (from O(trusted_services) or a whole
     O(assume_role_policy)), description, maximum session duration, permissions boundary, inline policies,
     attached managed policies and tags.
+  - With O(roles), one task converges several roles (all the roles of a lake) in one module run, which is much
+    faster than a loop, which starts the module, Python and boto3 once per role.
   - Policies are compared semantically (statement order, a string versus a one-element list, the forms of a
     principal), so a re-run with an equal trust or inline policy written differently makes no write call, and a
     read-only identity can run it in check mode.
@@ -33,8 +35,21 @@ options:
     description:
       - Name of the role, 1 to 64 letters, digits or C(+=,.@_-). Role names are unique in an account whatever
         their path.
+      - Required unless O(roles) is set.
     type: str
-    required: true
+  roles:
+    description:
+      - Several roles to converge in this one module run, in list order, instead of the one named by O(name).
+      - Each item is a dict of this module's options (O(name) required, O(roles) excepted); an option an item
+        does not set takes the value given at the top level of the task, then the option's default (an item
+        cannot unset a top-level option; null in an item means not set). So shared settings such as O(tags) or
+        O(permissions_boundary) can be written once.
+      - Every item is validated before the first AWS call. A failure names the item at the start of its
+        message (as in C(roles[1] (NAME))) and returns the results of the roles converged before it; a re-run
+        converges from there.
+      - The result has C(results), one entry per item as a loop would register them.
+    type: list
+    elements: dict
   path:
     description:
       - Path of the role, beginning and ending with C(/). Used when the role is created (default V(/)).
@@ -104,6 +119,7 @@ extends_documentation_fragment:
   - amazon.aws.tags
   - amazon.aws.boto3
 notes:
+  - Each role is read and converged on its own; a run with O(roles) makes the same AWS calls as a loop over them.
   - O(state=absent) removes the role from its instance profiles (the profiles are kept), detaches its managed
     policies and deletes its inline policies, then deletes the role.
   - Creating a role in check mode reads the account id (C(sts:GetCallerIdentity)) to predict its ARN.
@@ -176,12 +192,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+results:
+  description:
+    - With O(roles), one result per item in list order, as a loop registers them. Each has C(name), C(changed),
+      C(created), C(changed_fields), C(role) (as described below) and in diff mode C(diff).
+    - In diff mode the task's C(diff) is then a list with one entry per item, headed by the item.
+  returned: when O(roles) is set
+  type: list
+  elements: dict
+  sample: [{"name": "acme-lake-firehose", "changed": false, "created": false, "changed_fields": [], "role": {}}]
 role:
   description:
     - The role after the run (predicted in check mode), in the same shape as the diff. O(inline_policies) and
       O(managed_policy_arns) are read and returned only when they are managed (set).
     - Empty after O(state=absent).
-  returned: always
+  returned: without O(roles)
   type: dict
   contains:
     name:
@@ -228,7 +253,6 @@ role:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 
 from ansible_collections.deltalake.aws.plugins.module_utils import iam
 from ansible_collections.deltalake.aws.plugins.module_utils.base import DeltaLakeAWSModule
@@ -238,7 +262,8 @@ from ansible_collections.deltalake.aws.plugins.module_utils.validators import va
 from ansible_collections.deltalake.aws.plugins.module_utils.validators import validate_tags
 
 ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
+    name=dict(type="str"),
+    roles=dict(type="list", elements="dict"),
     path=dict(type="str"),
     description=dict(type="str"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -277,6 +302,8 @@ def validate_params(module):
     params = module.params
     errors = iam.validate_role_name(params["name"]) + iam.validate_role_path(params["path"])
     errors += iam.validate_description(params["description"])
+    if params["trusted_services"] is not None and params["assume_role_policy"] is not None:
+        errors.append("trusted_services, assume_role_policy: set one of them, not both")
     for index, service in enumerate(params["trusted_services"] or []):
         errors += iam.validate_service_principal(service, f"trusted_services[{index}]")
     if params["trusted_services"] == []:
@@ -362,7 +389,7 @@ def create(module, client, reconciler, name):
     if params["managed_policy_arns"] is not None:
         initial["managed_policy_arns"] = []
     if module.check_mode:
-        account_id, partition = get_aws_account_info(module)
+        account_id, partition = module.account_info()
         initial["arn"] = iam.role_arn(partition, account_id, path, name)
     created = {}
 
@@ -416,13 +443,8 @@ def write_tags(client, name, target, have):
     iam.put_tags(client, name, to_set, to_unset)
 
 
-def main():
-    module = DeltaLakeAWSModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        mutually_exclusive=[("trusted_services", "assume_role_policy")],
-    )
-    validate_params(module)
+def converge(module):
+    """Converge the role of ``module.params``; returns its result."""
     name = module.params["name"]
     client = module.client("iam")
     try:
@@ -436,7 +458,17 @@ def main():
             ensure_present(module, client, reconciler, name)
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(**reconciler.result("role"))
+    return reconciler.result("role")
+
+
+def main():
+    module = DeltaLakeAWSModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=[("trusted_services", "assume_role_policy"), ("name", "roles")],
+        required_one_of=[("name", "roles")],
+    )
+    module.exit_json(**module.converge_each("roles", ARGUMENT_SPEC, validate_params, converge))
 
 
 if __name__ == "__main__":

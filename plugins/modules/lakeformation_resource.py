@@ -13,6 +13,8 @@ description:
   - Registers (O(state=present)) or deregisters (O(state=absent)) an Amazon S3 location with Lake Formation, so
     that Lake Formation vends credentials for it through a role.
   - The location is O(resource_arn), or O(bucket) and O(prefix).
+  - With O(locations), one task registers several locations (all of a lake's zones) in one module run, which is
+    faster than a loop, which starts the module, Python and boto3 once per location.
   - A registered location whose role, O(hybrid_access_enabled) or O(with_federation) differs is updated in place
     with one C(UpdateResource) call (the API changes all three on a registered location), never deregistered
     and registered again, so grants on the location are kept.
@@ -52,6 +54,20 @@ options:
       - Whether the location is registered for federated (Redshift) access. Not managed when not set; a new
         location gets V(false).
     type: bool
+  locations:
+    description:
+      - Several locations to converge in this one module run, in list order, instead of the one named by
+        O(resource_arn) or O(bucket) and O(prefix).
+      - Each item is a dict of this module's options (O(locations) excepted) that names its location by
+        O(resource_arn) or O(prefix) (in the top-level O(bucket)); an option an item does not set takes the
+        value given at the top level of the task, then the option's default (an item cannot unset a top-level
+        option; null in an item means not set).
+      - Every item is validated before the first AWS call. A failure names the item at the start of its
+        message (as in C(locations[1] (raw))) and returns the results of the locations converged before it; a
+        re-run converges from there.
+      - The result has C(results), one entry per item as a loop would register them.
+    type: list
+    elements: dict
   state:
     description:
       - V(present) registers or updates the location, V(absent) deregisters it.
@@ -89,9 +105,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+results:
+  description:
+    - With O(locations), one result per item in list order, as a loop registers them. Each has C(prefix) (as the
+      item gave it), C(changed), C(created), C(changed_fields), C(resource) (as described below) and in diff mode
+      C(diff).
+    - In diff mode the task's C(diff) is then a list with one entry per item, headed by the item.
+  returned: when O(locations) is set
+  type: list
+  elements: dict
+  sample: [{"prefix": "raw", "changed": false, "created": false, "changed_fields": [], "resource": {}}]
 resource:
   description: The registered location after the run (predicted in check mode); empty after O(state=absent).
-  returned: always
+  returned: without O(locations)
   type: dict
   contains:
     resource_arn:
@@ -136,6 +162,7 @@ ARGUMENT_SPEC = {
     "use_service_linked_role": {"type": "bool", "default": False},
     "hybrid_access_enabled": {"type": "bool"},
     "with_federation": {"type": "bool"},
+    "locations": {"type": "list", "elements": "dict"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
 }
 
@@ -143,6 +170,16 @@ ARGUMENT_SPEC = {
 def validate_params(module):
     params = module.params
     errors = validate_region(module.region)
+    # the module's mutually_exclusive and required_one_of, for the items of locations merged with the top level
+    if params["resource_arn"] and (params["bucket"] or params["prefix"]):
+        errors.append("resource_arn: name the location by resource_arn, or by bucket and prefix, not both")
+    if not params["resource_arn"] and not params["bucket"]:
+        errors.append("bucket: set bucket (and prefix), or resource_arn, to name the location")
+    if params["role_arn"] and params["use_service_linked_role"]:
+        errors.append("role_arn: set role_arn, or use_service_linked_role: true, not both")
+    if errors:
+        module.fail_on_errors(errors)
+        return
     if params["resource_arn"]:
         errors += validate_arn(
             params["resource_arn"], "resource_arn", service="s3", region_required=False, account_required=False
@@ -176,18 +213,8 @@ def location_arn(params, partition):
     return f"arn:{partition}:s3:::{params['bucket']}" + (f"/{prefix}" if prefix else "")
 
 
-def main():
-    module = DeltaLakeAWSModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        mutually_exclusive=[
-            ("resource_arn", "bucket"),
-            ("resource_arn", "prefix"),
-            ("role_arn", "use_service_linked_role"),
-        ],
-        required_one_of=[("resource_arn", "bucket")],
-    )
-    validate_params(module)
+def converge(module):
+    """Converge the location of ``module.params``; returns its result."""
     params = module.params
     client = module.client("lakeformation")
     partition = partition_for_region(module.region)
@@ -202,7 +229,8 @@ def main():
         else:
             role = params["role_arn"]
             if params["use_service_linked_role"]:
-                role = lf.service_linked_role_arn(lf.get_caller_identity(module.client("sts"))["account"], partition)
+                account = params["account_id"] or lf.get_caller_identity(module.client("sts"))["account"]
+                role = lf.service_linked_role_arn(account, partition)
             wanted = {"role_arn": role, "use_service_linked_role": params["use_service_linked_role"]}
             for key in ("hybrid_access_enabled", "with_federation"):
                 if params[key] is not None:
@@ -222,7 +250,25 @@ def main():
                 )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(**reconciler.result("resource"))
+    return reconciler.result("resource")
+
+
+def main():
+    module = DeltaLakeAWSModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=[
+            ("resource_arn", "bucket"),
+            ("resource_arn", "prefix"),
+            ("role_arn", "use_service_linked_role"),
+            ("resource_arn", "locations"),
+        ],
+        required_one_of=[("resource_arn", "bucket", "locations")],
+    )
+    # items name a location by resource_arn, or by prefix in the top-level bucket: neither is required of each
+    result = module.converge_each("locations", ARGUMENT_SPEC, validate_params, converge, label="prefix", unique=False,
+                                  required=())
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@
 DOCUMENTATION = r"""
 ---
 module: vpc_endpoint
-short_description: Manage a VPC endpoint that keeps a data lake's AWS traffic inside the VPC
+short_description: Manage VPC endpoints that keep a data lake's AWS traffic inside the VPC
 version_added: 0.1.0
 description:
-  - Creates, updates and deletes one VPC endpoint, a gateway endpoint (S3, DynamoDB) or an interface endpoint
+  - Creates, updates and deletes a VPC endpoint, a gateway endpoint (S3, DynamoDB) or an interface endpoint
     (Glue, Athena, KMS, Firehose, STS and any other PrivateLink service).
+  - With O(endpoints), one task converges several endpoints (all of a lake's) in one module run, which is much
+    faster than a loop, which starts the module, Python and boto3 once per endpoint.
   - An endpoint is identified by its VPC, service and type. The module looks it up by those three, leaving
     out deleted endpoints, before it creates anything, so a re-run never makes a duplicate, even after a run
     that stopped between creating the endpoint and tagging it.
@@ -26,7 +28,7 @@ author:
 options:
   vpc_id:
     description:
-      - The VPC of the endpoint.
+      - The VPC of the endpoint; with O(endpoints), of every item that does not set its own.
     type: str
     required: true
   service:
@@ -37,8 +39,22 @@ options:
         (C(kinesis-streams)).'
       - A full name (it contains a dot), such as C(com.amazonaws.eu-west-1.ssm) or a PrivateLink service's
         C(com.amazonaws.vpce.eu-west-1.vpce-svc-...), is used as it is.
+      - Required unless O(endpoints) is set.
     type: str
-    required: true
+  endpoints:
+    description:
+      - Several endpoints to converge in this one module run, in list order, instead of the one named by
+        O(service).
+      - Each item is a dict of this module's options (O(service) required, O(endpoints) excepted); an option
+        an item does not set takes the value given at the top level of the task, then the option's default (an
+        item cannot unset a top-level option; null in an item means not set). So shared settings such as
+        O(vpc_id), O(subnet_ids) or O(tags) can be written once.
+      - Every item is validated before the first AWS call. A failure names the item at the start of its
+        message (as in C(endpoints[1] (glue))) and returns the results of the endpoints converged before it; a
+        re-run converges from there.
+      - The result has C(results), one entry per item as a loop would register them.
+    type: list
+    elements: dict
   type:
     description:
       - The endpoint type. Defaults to V(Gateway) for S3 and DynamoDB (free, routed through route tables) and
@@ -175,11 +191,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+results:
+  description:
+    - With O(endpoints), one result per item in list order, as a loop registers them. Each has C(service) (as
+      the item gave it), C(changed), C(created), C(changed_fields), C(vpc_endpoint) (as described below) and in
+      diff mode C(diff).
+    - In diff mode the task's C(diff) is then a list with one entry per item, headed by the item.
+  returned: when O(endpoints) is set
+  type: list
+  elements: dict
+  sample: [{"service": "s3", "changed": false, "created": false, "changed_fields": [], "vpc_endpoint": {}}]
 vpc_endpoint:
   description:
     - The endpoint after the run (predicted in check mode), in the same shape as the diff.
     - Empty after O(state=absent).
-  returned: always
+  returned: without O(endpoints)
   type: dict
   contains:
     id:
@@ -243,7 +269,8 @@ from ansible_collections.deltalake.aws.plugins.module_utils.validators import va
 
 ARGUMENT_SPEC = dict(
     vpc_id=dict(type="str", required=True),
-    service=dict(type="str", required=True),
+    service=dict(type="str"),
+    endpoints=dict(type="list", elements="dict"),
     type=dict(type="str", choices=[ec2.GATEWAY, ec2.INTERFACE]),
     route_table_ids=dict(type="list", elements="str"),
     purge_route_table_ids=dict(type="bool", default=True),
@@ -440,9 +467,8 @@ def ensure_absent(module, client, reconciler, endpoint):
     reconciler.delete(delete)
 
 
-def main():
-    module = DeltaLakeAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    validate_params(module)
+def converge(module):
+    """Converge the endpoint of ``module.params``; returns its result."""
     client = module.client("ec2")
     try:
         endpoint = find_endpoint(module, client)
@@ -454,7 +480,19 @@ def main():
             ensure_present(module, client, reconciler, endpoint, desired_state(module, before))
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(**reconciler.result("vpc_endpoint"))
+    return reconciler.result("vpc_endpoint")
+
+
+def main():
+    module = DeltaLakeAWSModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=[("service", "endpoints")],
+        required_one_of=[("service", "endpoints")],
+    )
+    # an S3 gateway and an S3 interface endpoint may both be listed: a service is not unique among the items
+    result = module.converge_each("endpoints", ARGUMENT_SPEC, validate_params, converge, label="service", unique=False)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
