@@ -67,7 +67,8 @@ def short_action(action):
 
 def count_tasks(output):
     """(tasks executed, module runs) of a json-callback output: tasks that ran on a host (skipped ones not
-    counted), and module processes started (each loop item of a module task is one)."""
+    counted), and module processes started (each loop item of a module task is one; the ``results`` of a module
+    that converges several resources in one run, which carry no loop variable, are one)."""
     tasks = module_runs = 0
     for play in (output or {}).get("plays", []):
         for task in play["tasks"]:
@@ -78,7 +79,7 @@ def count_tasks(output):
                 if short_action(result.get("action", "")) in CONTROLLER_ACTIONS:
                     continue
                 items = result.get("results")
-                if isinstance(items, list):
+                if isinstance(items, list) and (not items or "ansible_loop_var" in items[0]):
                     module_runs += sum(1 for item in items if isinstance(item, dict) and not item.get("skipped"))
                 else:
                     module_runs += 1
