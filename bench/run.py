@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -509,7 +510,12 @@ def save(args, bench, info, started, cases, sizes, loop_sizes, failed, skipped, 
     return medians, target_results, os.path.join(args.results, name)
 
 
+def _stop(signum, _frame):
+    raise SystemExit(f"bench: stopped by signal {signum}")  # so that the emulator is stopped (finally below)
+
+
 def main(argv=None):
+    signal.signal(signal.SIGTERM, _stop)
     args = parse_args(argv)
     cases = {c.strip() for c in args.cases.split(",") if c.strip()}
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())

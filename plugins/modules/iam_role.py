@@ -189,6 +189,26 @@ EXAMPLES = r"""
   deltalake.aws.iam_role:
     name: acme-lake-scratch
     state: absent
+
+- name: Converge two roles in one module run; the tags and boundary apply to both
+  deltalake.aws.iam_role:
+    roles:
+      - name: acme-lake-firehose
+        trusted_services: [firehose.amazonaws.com]
+        inline_policies:
+          write-raw: "{{ lookup('ansible.builtin.file', 'write-raw.json') }}"
+      - name: acme-lake-crawler
+        trusted_services: [glue.amazonaws.com]
+        inline_policies:
+          crawl-raw: "{{ lookup('ansible.builtin.file', 'crawl-raw.json') }}"
+    permissions_boundary: arn:aws:iam::123456789012:policy/lake-boundary
+    tags:
+      lake: acme
+  register: lake_roles
+
+- name: The role ARNs, one result per item
+  ansible.builtin.debug:
+    msg: "{{ lake_roles.results | map(attribute='role.arn') | list }}"
 """
 
 RETURN = r"""

@@ -157,6 +157,8 @@ notes:
     the single permissions) so that a re-run compares equal.
   - A grant on a table by name and a C(SELECT) grant on all its columns (a column wildcard without exclusions)
     are the same grant here.
+  - The grants of the listed resources are read with one C(ListPermissions) per resource, up to 8 at a time;
+    throttled calls are retried with backoff.
 """
 
 EXAMPLES = r"""
@@ -232,6 +234,8 @@ revoked:
   sample: ["role/intern: SELECT on sales.orders"]
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
@@ -265,6 +269,10 @@ RESOURCE_SPEC = {
         },
     },
 }
+# ListPermissions calls in flight at once while reading the listed resources' grants (below botocore's default
+# of 10 pooled connections per client).
+READ_CONCURRENCY = 8
+
 ARGUMENT_SPEC = {
     "permissions": {
         "type": "list",
@@ -435,16 +443,27 @@ def desired_grants(params, account, partition):
 def read_grants(client, wanted, account, catalog_id):
     """What the listed principals hold on the listed resources: {(principal, key): {"permissions",
     "grantable", "raw": {permission: API resource it was granted on}}}. One paginated ListPermissions per
-    resource scope (a table and its column sets share one)."""
+    resource scope (a table and its column sets share one), READ_CONCURRENCY scopes at a time."""
     keys = {pair[1] for pair in wanted}
     listed_principals = {pair[0] for pair in wanted}
     scopes = {}
     for key in sorted(keys, key=repr):
         scope, api = lf.read_scope(key)
         scopes.setdefault(scope, api)
+    ordered = sorted(scopes, key=repr)
+
+    def listing(scope):
+        return lf.list_permissions(client, scopes[scope], catalog_id)
+
+    if len(ordered) > 1:
+        # independent reads: a few at a time (botocore clients are thread-safe; throttling is retried per call)
+        with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(ordered))) as pool:
+            listings = list(pool.map(listing, ordered))
+    else:
+        listings = [listing(scope) for scope in ordered]
     have = {}
-    for scope in sorted(scopes, key=repr):
-        for grant in lf.list_permissions(client, scopes[scope], catalog_id):
+    for grants_of_scope in listings:
+        for grant in grants_of_scope:
             principal = grant["Principal"]["DataLakePrincipalIdentifier"]
             key = lf.resource_key(grant["Resource"], account)
             if principal not in listed_principals or key not in keys:

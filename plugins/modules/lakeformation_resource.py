@@ -102,6 +102,15 @@ EXAMPLES = r"""
     bucket: acme-lake-data
     prefix: scratch/
     state: absent
+
+- name: Register three zones of the data bucket in one module run, with one data access role
+  deltalake.aws.lakeformation_resource:
+    bucket: acme-lake-data
+    role_arn: arn:aws:iam::123456789012:role/lake-data-access
+    locations:
+      - prefix: raw/
+      - prefix: processed/
+      - prefix: analytics/
 """
 
 RETURN = r"""

@@ -271,6 +271,19 @@ EXAMPLES = r"""
     region: eu-west-1
     state: absent
     force: true
+
+- name: Converge the log bucket, then the data bucket that logs into it, in one module run
+  deltalake.aws.s3_bucket:
+    buckets:
+      - name: acme-lake-logs
+        prefixes: []
+      - name: acme-lake-data
+        access_logging:
+          target_bucket: acme-lake-logs
+          target_prefix: logs/acme-lake-data/
+    region: eu-west-1
+    tags:
+      lake: acme
 """
 
 RETURN = r"""

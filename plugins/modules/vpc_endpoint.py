@@ -188,6 +188,19 @@ EXAMPLES = r"""
     vpc_id: vpc-0123456789abcdef0
     service: athena
     state: absent
+
+- name: Converge a lake's endpoints in one module run; the VPC and tags are shared
+  deltalake.aws.vpc_endpoint:
+    vpc_id: vpc-0123456789abcdef0
+    endpoints:
+      - service: s3
+        route_table_ids: [rtb-0123456789abcdef0]
+      - service: glue
+        subnet_ids: [subnet-0123456789abcdef0]
+      - service: athena
+        subnet_ids: [subnet-0123456789abcdef0]
+    tags:
+      lake: acme
 """
 
 RETURN = r"""

@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.deltalake.aws.plugins.module_utils import lakeformation as lf
 from ansible_collections.deltalake.aws.plugins.modules import lakeformation_permissions
 from ansible_collections.deltalake.aws.plugins.modules import lakeformation_resource
 from ansible_collections.deltalake.aws.plugins.modules import lakeformation_settings
@@ -151,3 +152,47 @@ def test_account_ids_are_validated_before_any_call(aws, capsys, module, args, fi
     failed = run(module, capsys, **args)
     assert failed["failed"] and f"{field}: " in failed["msg"] and "12-digit AWS account id" in failed["msg"]
     assert aws == []
+
+
+class ConcurrentListClient:
+    """A Lake Formation client whose ListPermissions answers from a dict, slowly, recording how many calls overlap."""
+
+    def __init__(self, grants, fail_on=None):
+        import threading
+
+        self.grants, self.fail_on = grants, fail_on
+        self.lock, self.running, self.most = threading.Lock(), 0, 0
+
+    def list_permissions(self, aws_retry=False, **params):
+        import time
+
+        from botocore.exceptions import ClientError
+
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.01)
+        with self.lock:
+            self.running -= 1
+        name = params["Resource"]["Table"]["Name"]
+        if name == self.fail_on:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListPermissions")
+        return {"PrincipalResourcePermissions": self.grants.get(name, [])}
+
+
+def test_read_grants_reads_the_resources_concurrently_and_keeps_the_result(monkeypatch):
+    from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+    principal = f"arn:aws:iam::{ACCOUNT}:role/analyst"
+    tables = [f"t{i:02d}" for i in range(40)]
+    grants = {t: [{"Principal": {"DataLakePrincipalIdentifier": principal},
+                   "Resource": {"Table": {"CatalogId": ACCOUNT, "DatabaseName": "sales", "Name": t}},
+                   "Permissions": ["SELECT"], "PermissionsWithGrantOption": []}] for t in tables[::2]}
+    wanted = {(principal, lf.resource_key({"Table": {"DatabaseName": "sales", "Name": t}}, ACCOUNT)) for t in tables}
+    client = ConcurrentListClient(grants)
+    have = lakeformation_permissions.read_grants(client, wanted, ACCOUNT, None)
+    assert sorted(key[3] for _principal, key in have) == tables[::2]
+    assert all(entry["permissions"] == {"SELECT"} for entry in have.values())
+    assert 1 < client.most <= lakeformation_permissions.READ_CONCURRENCY
+    with pytest.raises(AnsibleAWSError):
+        lakeformation_permissions.read_grants(ConcurrentListClient(grants, fail_on="t07"), wanted, ACCOUNT, None)
