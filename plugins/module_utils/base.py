@@ -125,6 +125,7 @@ class DeltaLakeAWSModule(AnsibleAWSModule):
         kwargs["argument_spec"] = {**kwargs.get("argument_spec", {}), "account_id": {"type": "str"}}
         self._batch = None  # see converge_each()
         self._account_info = None
+        self._clients = {}
         super().__init__(**kwargs)
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
         self.fail_on_errors(validate_account_id(self.params["account_id"], "account_id"))
@@ -146,10 +147,9 @@ class DeltaLakeAWSModule(AnsibleAWSModule):
         if retry_decorator is not None:
             return super().client(service, retry_decorator=retry_decorator, **extra_params)
         key = (service, tuple(sorted((k, repr(v)) for k, v in extra_params.items())))
-        clients = self.__dict__.setdefault("_clients", {})
-        if key not in clients:
-            clients[key] = super().client(service, retry_decorator=aws_retry(), **extra_params)
-        return clients[key]
+        if key not in self._clients:
+            self._clients[key] = super().client(service, retry_decorator=aws_retry(), **extra_params)
+        return self._clients[key]
 
     def fail_on_errors(self, errors):
         """Fail before any AWS call when validation found problems; each message names the field and the rule."""
@@ -179,8 +179,8 @@ class DeltaLakeAWSModule(AnsibleAWSModule):
         Without ``option``, ``validate(module)`` then ``converge(module)`` run once with the module's params.
         With it, each item takes the module's own options (``argument_spec``; ``label`` is required) and an option
         an item does not set (or sets to null: an item cannot unset a top-level option) takes the top-level
-        value: every item is type-checked and validated before the
-        first AWS call, then converged in list order with ``module.params`` set to that item's options.
+        value. Every item is type-checked and validated before the first AWS call, then converged in list order
+        with ``module.params`` set to that item's options.
         ``unique``: the same ``label`` may not be listed twice. ``required``: the options every item must set
         (default: ``label``).
 

@@ -228,3 +228,14 @@ def test_account_id_is_validated_and_saves_the_lookup(capsys, monkeypatch):
             base.DeltaLakeAWSModule(argument_spec={})
     failed = json.loads(capsys.readouterr().out)
     assert failed["failed"] and failed["msg"] == "account_id: '12345' must be a 12-digit AWS account id"
+
+
+def test_one_client_per_service_and_parameters_for_the_whole_run():
+    from ansible.module_utils.testing import patch_module_args
+
+    with patch_module_args({"region": "eu-west-1", "access_key": "AKIDEXAMPLE", "secret_key": "secret"}):
+        module = base.DeltaLakeAWSModule(argument_spec={})
+        first = module.client("glue")
+        assert module.client("glue") is first
+        assert module.client("glue", region="us-east-1") is not first
+        assert module.client("s3") is not first
