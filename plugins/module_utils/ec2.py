@@ -200,6 +200,24 @@ def find_vpc_endpoints(client, vpc_id, service_name, endpoint_type):
     return paginator.paginate(Filters=filters).build_full_result().get("VpcEndpoints", [])
 
 
+@EC2VpcEndpointErrorHandler.common_error_handler("describe the default subnets")
+@aws_retry()
+def default_subnets(client):
+    """The region's default subnets, one per Availability Zone; only the default VPC has them."""
+    paginator = client.get_paginator("describe_subnets")
+    filters = [{"Name": "default-for-az", "Values": ["true"]}]
+    return paginator.paginate(Filters=filters).build_full_result().get("Subnets", [])
+
+
+@EC2VpcEndpointErrorHandler.common_error_handler("describe the main route table")
+@aws_retry()
+def main_route_tables(client, vpc_id):
+    """The main route table of ``vpc_id`` (a list: empty only for a VPC that is gone)."""
+    paginator = client.get_paginator("describe_route_tables")
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
+    return paginator.paginate(Filters=filters).build_full_result().get("RouteTables", [])
+
+
 # ---------------------------------------------------------------------------------------------------- writes
 
 

@@ -29,8 +29,21 @@ options:
   vpc_id:
     description:
       - The VPC of the endpoint; with O(endpoints), of every item that does not set its own.
+      - V(default) is the region's default VPC, found from the region's default subnets (only the default VPC has
+        them). An endpoint in it that does not set its own gets the VPC's main route table (V(Gateway), in
+        place of O(route_table_ids)) or its default subnets in the first O(default_vpc_azs) Availability Zones
+        (V(Interface), in place of O(subnet_ids)). The module reads those once per run, and only when an endpoint
+        needs them.
     type: str
     required: true
+  default_vpc_azs:
+    description:
+      - With O(vpc_id=default), how many Availability Zones (in name order) an V(Interface) endpoint that does
+        not set O(subnet_ids) gets a network interface in, one default subnet each. An interface endpoint is
+        billed per Availability Zone.
+      - Ignored for another VPC.
+    type: int
+    default: 2
   service:
     description:
       - The service, as a short name or a full service name.
@@ -189,6 +202,14 @@ EXAMPLES = r"""
     service: athena
     state: absent
 
+- name: Route S3 through the default VPC's main route table, and reach Glue from two of its default subnets
+  deltalake.aws.vpc_endpoint:
+    vpc_id: default
+    default_vpc_azs: 2
+    endpoints:
+      - service: s3
+      - service: glue
+
 - name: Converge a lake's endpoints in one module run; the VPC and tags are shared
   deltalake.aws.vpc_endpoint:
     vpc_id: vpc-0123456789abcdef0
@@ -282,6 +303,7 @@ from ansible_collections.deltalake.aws.plugins.module_utils.validators import va
 
 ARGUMENT_SPEC = dict(
     vpc_id=dict(type="str", required=True),
+    default_vpc_azs=dict(type="int", default=2),
     service=dict(type="str"),
     endpoints=dict(type="list", elements="dict"),
     type=dict(type="str", choices=[ec2.GATEWAY, ec2.INTERFACE]),
@@ -300,6 +322,9 @@ ARGUMENT_SPEC = dict(
     wait_timeout=dict(type="int", default=600),
 )
 
+# The vpc_id that names the region's default VPC.
+DEFAULT_VPC = "default"
+
 # Settings of an existing endpoint that one ModifyVpcEndpoint call writes.
 MODIFY_KEYS = ("route_table_ids", "subnet_ids", "security_group_ids", "private_dns_enabled", "policy")
 LIST_KEYS = {"route_table_ids": "rtb", "subnet_ids": "subnet", "security_group_ids": "sg"}
@@ -314,7 +339,12 @@ def identity(module):
 def validate_params(module):
     """Every rule that can be checked without AWS, before the first AWS call."""
     params = module.params
-    errors = validate_region(module.region) + ec2.validate_ids(params["vpc_id"], "vpc", "vpc_id")
+    errors = validate_region(module.region)
+    if params["vpc_id"] != DEFAULT_VPC:
+        errors += [f"{error} (or default, the region's default VPC)"
+                   for error in ec2.validate_ids(params["vpc_id"], "vpc", "vpc_id")]
+    elif params["default_vpc_azs"] < 1:
+        errors.append(f"default_vpc_azs: {params['default_vpc_azs']} must be at least 1")
     errors += ec2.validate_service(params["service"])
     if module.params["wait_timeout"] < 1:
         errors.append(f"wait_timeout: {params['wait_timeout']} must be at least 1")
@@ -334,6 +364,30 @@ def validate_params(module):
         elif params["route_table_ids"] is not None:
             errors.append("route_table_ids: applies only to Gateway endpoints, and this one is an Interface endpoint")
     module.fail_on_errors(errors)
+
+
+def resolve_default_vpc(module, client):
+    """With vpc_id=default: put the default VPC's id into the params, and its main route table (Gateway) or
+    first default_vpc_azs default subnets (Interface) where the endpoint sets none. Each read is made once per
+    module run (the items of O(endpoints) share them) and only when needed."""
+    params = module.params
+    if params["vpc_id"] != DEFAULT_VPC:
+        return
+    cache = module.__dict__.setdefault("_default_vpc", {})
+    if "subnets" not in cache:
+        # only the default VPC has default subnets: one read names the VPC and its subnets
+        cache["subnets"] = sorted(ec2.default_subnets(client), key=lambda subnet: subnet["AvailabilityZone"])
+    if not cache["subnets"]:
+        module.fail_json(msg=f"vpc_id: default: the region {module.region} has no default VPC with default subnets;"
+                         " set vpc_id, and subnet_ids or route_table_ids")
+    params["vpc_id"] = cache["subnets"][0]["VpcId"]
+    endpoint_type = identity(module)[1]
+    if endpoint_type == ec2.GATEWAY and params["route_table_ids"] is None:
+        if "route_tables" not in cache:
+            cache["route_tables"] = sorted(t["RouteTableId"] for t in ec2.main_route_tables(client, params["vpc_id"]))
+        params["route_table_ids"] = list(cache["route_tables"])
+    elif endpoint_type == ec2.INTERFACE and params["subnet_ids"] is None:
+        params["subnet_ids"] = [subnet["SubnetId"] for subnet in cache["subnets"][: params["default_vpc_azs"]]]
 
 
 # ---------------------------------------------------------------------------------------------------- desired state
@@ -484,6 +538,7 @@ def converge(module):
     """Converge the endpoint of ``module.params``; returns its result."""
     client = module.client("ec2")
     try:
+        resolve_default_vpc(module, client)
         endpoint = find_endpoint(module, client)
         before = ec2.normalize_vpc_endpoint(endpoint) if endpoint else None
         reconciler = Reconciler(module, before)

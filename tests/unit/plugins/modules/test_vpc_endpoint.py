@@ -96,3 +96,43 @@ def test_no_security_group_list_leaves_the_groups_to_aws(aws, vpc, capsys):  # p
     del aws[:]
     again = run(capsys, {"vpc_id": vpc["id"], "service": "glue", "security_group_ids": []})
     assert not again["changed"] and again["vpc_endpoint"]["security_group_ids"] == [group] and aws.mutating == []
+
+
+def test_the_default_vpc_gives_its_main_route_table_and_first_default_subnets(aws, capsys):  # pylint: disable=redefined-outer-name
+    ec2 = boto3.client("ec2")
+    default = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default]}])["Subnets"]
+    first_two = sorted(s["SubnetId"] for s in sorted(subnets, key=lambda s: s["AvailabilityZone"])[:2])
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [default]},
+                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
+    del aws[:]
+    args = {"vpc_id": "default", "default_vpc_azs": 2,
+            "endpoints": [{"service": "s3"}, {"service": "glue"}, {"service": "athena", "subnet_ids": [first_two[0]]}]}
+
+    planned = run(capsys, args, check_mode=True)
+    assert aws.mutating == [] and aws.count("DescribeSubnets") == 1 and aws.count("DescribeRouteTables") == 1
+    s3, glue, athena = (result["vpc_endpoint"] for result in planned["results"])
+    assert {s3["vpc_id"], glue["vpc_id"], athena["vpc_id"]} == {default}
+    assert s3["route_table_ids"] == [main[0]["RouteTableId"]] and glue["subnet_ids"] == first_two
+    assert athena["subnet_ids"] == [first_two[0]]  # an endpoint's own subnets win
+
+    run(capsys, args)
+    del aws[:]
+    again = run(capsys, args)
+    assert not again["changed"] and aws.mutating == []
+    assert [r["vpc_endpoint"]["vpc_id"] for r in again["results"]] == [default] * 3
+
+
+def test_the_default_vpc_without_default_subnets_is_named_in_the_error(aws, capsys):  # pylint: disable=redefined-outer-name
+    ec2 = boto3.client("ec2")
+    for subnet in ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]:
+        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    failed = run(capsys, {"vpc_id": "default", "service": "glue"})
+    assert failed["failed"] and failed["msg"].startswith("vpc_id: default: the region us-east-1 has no default VPC")
+
+
+def test_vpc_id_is_an_id_or_default_and_default_vpc_azs_positive(aws, capsys):  # pylint: disable=redefined-outer-name
+    failed = run(capsys, {"vpc_id": "my-vpc", "service": "glue"})
+    assert failed["failed"] and "vpc_id: 'my-vpc' is not an id" in failed["msg"] and "(or default" in failed["msg"]
+    failed = run(capsys, {"vpc_id": "default", "default_vpc_azs": 0, "service": "glue"})
+    assert failed["failed"] and "default_vpc_azs: 0 must be at least 1" in failed["msg"] and aws == []
