@@ -381,6 +381,8 @@ def resolve_default_vpc(module, client):
         module.fail_json(msg=f"vpc_id: default: the region {module.region} has no default VPC with default subnets;"
                          " set vpc_id, and subnet_ids or route_table_ids")
     params["vpc_id"] = cache["subnets"][0]["VpcId"]
+    if params["state"] == "absent":
+        return  # an endpoint is found by its VPC, service and type; its route tables and subnets do not matter
     endpoint_type = identity(module)[1]
     if endpoint_type == ec2.GATEWAY and params["route_table_ids"] is None:
         if "route_tables" not in cache:

@@ -122,6 +122,11 @@ def test_the_default_vpc_gives_its_main_route_table_and_first_default_subnets(aw
     assert not again["changed"] and aws.mutating == []
     assert [r["vpc_endpoint"]["vpc_id"] for r in again["results"]] == [default] * 3
 
+    del aws[:]
+    deleted = run(capsys, dict(args, state="absent"))
+    assert [r["changed"] for r in deleted["results"]] == [True] * 3 and aws.mutating == ["DeleteVpcEndpoints"] * 3
+    assert "DescribeRouteTables" not in aws  # deleting needs the VPC only
+
 
 def test_the_default_vpc_without_default_subnets_is_named_in_the_error(aws, capsys):  # pylint: disable=redefined-outer-name
     ec2 = boto3.client("ec2")
