@@ -287,6 +287,7 @@ vpc_endpoint:
       sample: {"Name": "acme-lake-s3"}
 """
 
+import functools
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -366,14 +367,13 @@ def validate_params(module):
     module.fail_on_errors(errors)
 
 
-def resolve_default_vpc(module, client):
+def resolve_default_vpc(module, client, cache):
     """With vpc_id=default: put the default VPC's id into the params, and its main route table (Gateway) or
-    first default_vpc_azs default subnets (Interface) where the endpoint sets none. Each read is made once per
-    module run (the items of O(endpoints) share them) and only when needed."""
+    first default_vpc_azs default subnets (Interface) where the endpoint sets none. ``cache`` holds what was read,
+    so each read is made once per module run (the items of O(endpoints) share it) and only when needed."""
     params = module.params
     if params["vpc_id"] != DEFAULT_VPC:
         return
-    cache = module.__dict__.setdefault("_default_vpc", {})
     if "subnets" not in cache:
         # only the default VPC has default subnets: one read names the VPC and its subnets
         cache["subnets"] = sorted(ec2.default_subnets(client), key=lambda subnet: subnet["AvailabilityZone"])
@@ -536,11 +536,12 @@ def ensure_absent(module, client, reconciler, endpoint):
     reconciler.delete(delete)
 
 
-def converge(module):
-    """Converge the endpoint of ``module.params``; returns its result."""
+def converge(module, default_vpc):
+    """Converge the endpoint of ``module.params``; returns its result. ``default_vpc`` is the module run's cache
+    of the default VPC's reads."""
     client = module.client("ec2")
     try:
-        resolve_default_vpc(module, client)
+        resolve_default_vpc(module, client, default_vpc)
         endpoint = find_endpoint(module, client)
         before = ec2.normalize_vpc_endpoint(endpoint) if endpoint else None
         reconciler = Reconciler(module, before)
@@ -561,7 +562,9 @@ def main():
         required_one_of=[("service", "endpoints")],
     )
     # an S3 gateway and an S3 interface endpoint may both be listed: a service is not unique among the items
-    result = module.converge_each("endpoints", ARGUMENT_SPEC, validate_params, converge, label="service", unique=False)
+    default_vpc = {}  # the default VPC's reads, made once for all items
+    result = module.converge_each("endpoints", ARGUMENT_SPEC, validate_params,
+                                  functools.partial(converge, default_vpc=default_vpc), label="service", unique=False)
     module.exit_json(**result)
 
 
