@@ -132,6 +132,9 @@ def test_plan_deploy_rerun_drift_and_repair(aws, run_playbook, tmp_path):
         "a changed deployment version tag alone is not drift"
     versioning = next(e for e in found["drift"] if e["field"] == "versioning")
     assert (versioning["expected"], versioning["actual"]) == (True, False)
+    # the run's output names the setting that differs, or says that the resource itself is missing
+    assert "s3_bucket full-lake-data: versioning" in drift.stdout
+    assert "glue_table full_lake full_lake.clicks: missing" in drift.stdout, drift.stdout[-3000:]
 
     repair = site(run_playbook, "full")
     assert repair.rc == 0 and repair.stats["changed"] > 0
