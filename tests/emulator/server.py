@@ -30,6 +30,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 START_TIMEOUT = 30
 
 
+def list_moto_modules_once():
+    """moto's dispatcher lists the moto package's directory (``os.listdir`` and an ``isdir`` per entry) on every
+    request to see whether the Host header names a service; for a request to 127.0.0.1 that never matches, and the
+    listing was a fifth of the emulator's CPU time per request in a py-spy profile. The package cannot change
+    while the server runs: list it once. Speed only; which backend answers a request is unchanged."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+
 def serve(port, state_file=None, verbose=False):
     """Run the emulator in this process until SIGTERM/SIGINT."""
     sys.path.insert(0, HERE)
@@ -45,6 +56,7 @@ def serve(port, state_file=None, verbose=False):
     from recorder import CallRecorder
 
     extensions.apply_all()
+    list_moto_modules_once()
 
     class QuietHandler(MotoRequestHandler):
         def log_request(self, *args, **kwargs):

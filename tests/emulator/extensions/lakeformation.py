@@ -113,26 +113,39 @@ def list_permissions_filters():
         principal = self._get_param("Principal")
         backend = self.lakeformation_backend
         grants = backend.grants.get(catalog_id)
-        found = []
-        for permission in list(grants.permissions) if grants else []:
-            if principal is not None and permission.principal != principal:
-                continue
-            held = permission.resource
-            if "LFTag" in resource:
-                wanted = _strip_catalog(resource["LFTag"])
-                match = "LFTag" in held and _strip_catalog(held["LFTag"]) == wanted
-            elif "LFTagPolicy" in resource:
-                match = "LFTagPolicy" in held and _lf_tag_policy_key(held["LFTagPolicy"]) == _lf_tag_policy_key(
-                    resource["LFTagPolicy"]
-                )
-            elif "TableWildcard" in table:
+        # the filter is read once, then each grant is one match() (ListPermissions of one table is called once
+        # per table by lakeformation_permissions: with 1,000 grants this loop runs a million times)
+        if "LFTag" in resource:
+            wanted = _strip_catalog(resource["LFTag"])
+
+            def match(held):
+                return "LFTag" in held and _strip_catalog(held["LFTag"]) == wanted
+
+        elif "LFTagPolicy" in resource:
+            wanted = _lf_tag_policy_key(resource["LFTagPolicy"])
+
+            def match(held):
+                return "LFTagPolicy" in held and _lf_tag_policy_key(held["LFTagPolicy"]) == wanted
+
+        elif "TableWildcard" in table:
+            wanted = table["DatabaseName"]
+
+            def match(held):
                 on = held.get("Table") or {}
-                match = "TableWildcard" in on and on.get("DatabaseName") == table["DatabaseName"]
-            else:
+                return "TableWildcard" in on and on.get("DatabaseName") == wanted
+
+        else:
+            wanted = (table["DatabaseName"], table["Name"])
+
+            def match(held):
                 on = held.get("Table") or held.get("TableWithColumns") or {}
-                match = (on.get("DatabaseName"), on.get("Name")) == (table["DatabaseName"], table["Name"])
-            if match:
-                found.append(permission.to_external_form())
+                return (on.get("DatabaseName"), on.get("Name")) == wanted
+
+        found = [
+            permission.to_external_form()
+            for permission in (list(grants.permissions) if grants else [])
+            if (principal is None or permission.principal == principal) and match(permission.resource)
+        ]
         return json.dumps({"PrincipalResourcePermissions": found})
 
     LakeFormationResponse.list_permissions = list_permissions
