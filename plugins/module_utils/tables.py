@@ -892,13 +892,17 @@ class Connection:
     session. The endpoints are those of the module's own Glue and S3 clients. The secrets never appear in
     messages or results."""
 
-    def __init__(self, module, glue_client, s3_client):
+    def __init__(self, module, glue_client):
         region, dummy, params = get_aws_connection_info(module)
         self.region = region
         self.glue_endpoint = custom_endpoint(glue_client)
-        self.s3_endpoint = custom_endpoint(s3_client)
+        self._module = module
         self._params = params
         self._credentials = None
+
+    @property
+    def s3_endpoint(self):
+        return custom_endpoint(self._module.client("s3"))
 
     @property
     def credentials(self):

@@ -615,11 +615,11 @@ class TableCatalog:
     """Plans every table of the run (reads only), refuses unsafe or impossible changes before any write, then
     converges each table through the Reconciler (which skips every write in check mode)."""
 
-    def __init__(self, module, glue, s3, connection):
+    def __init__(self, module, glue, connection):
         self.module = module
         self.params = module.params
         self.glue = glue
-        self.s3 = s3
+        self._s3 = None
         self.connection = connection
         self.database = module.params["database"]
         self.catalog_id = module.params["catalog_id"]
@@ -628,6 +628,14 @@ class TableCatalog:
         self.existing = {}
         self.deleted = set()
         self.pending_deletes = []
+
+    @property
+    def s3(self):
+        """The S3 client, made when a table first needs it (Iceberg and Delta metadata, data deletion): a run of
+        Hive tables only does not create one."""
+        if self._s3 is None:
+            self._s3 = self.module.client("s3")
+        return self._s3
 
     # ------------------------------------------------------------------ plan
 
@@ -877,8 +885,7 @@ def main():
     specs = validate_params(module)
     check_libraries(module, specs)
     glue = module.client("glue")
-    s3 = module.client("s3")
-    catalog = TableCatalog(module, glue, s3, tables.Connection(module, glue, s3))
+    catalog = TableCatalog(module, glue, tables.Connection(module, glue))
     try:
         result = catalog.run(specs)
     except AnsibleAWSError as e:

@@ -219,10 +219,18 @@ def test_account_id_is_validated_and_saves_the_lookup(capsys, monkeypatch):
     from ansible.module_utils.testing import patch_module_args
     import json
 
-    monkeypatch.setattr(base, "get_aws_account_info", MagicMock(side_effect=AssertionError("no STS call expected")))
+    from ansible_collections.amazon.aws.plugins.module_utils import iam
+
+    monkeypatch.setattr(iam, "get_aws_account_info", MagicMock(side_effect=AssertionError("no STS call expected")))
     with patch_module_args({"region": "eu-west-1", "account_id": "123456789012"}):
         module = base.DeltaLakeAWSModule(argument_spec={})
         assert module.account_info() == ("123456789012", "aws")
+    lookup = MagicMock(return_value=["210987654321", "aws"])
+    monkeypatch.setattr(iam, "get_aws_account_info", lookup)
+    with patch_module_args({"region": "eu-west-1"}):
+        module = base.DeltaLakeAWSModule(argument_spec={})
+        assert module.account_info() == module.account_info() == ("210987654321", "aws")
+    lookup.assert_called_once_with(module)
     with patch_module_args({"region": "eu-west-1", "account_id": "12345"}):
         with pytest.raises(SystemExit):
             base.DeltaLakeAWSModule(argument_spec={})

@@ -355,8 +355,8 @@ def test_connection_hands_the_modules_credentials_and_endpoints_to_the_libraries
                                "region": "eu-west-1", "endpoint_url": None, "profile": None, "validate_certs": True,
                                "aws_ca_bundle": None, "aws_config": None})
     glue_client = boto3.client("glue", region_name="eu-west-1", endpoint_url="http://127.0.0.1:9")
-    s3_client = boto3.client("s3", region_name="eu-west-1")
-    connection = t.Connection(module, glue_client, s3_client)
+    module.client.return_value = boto3.client("s3", region_name="eu-west-1")
+    connection = t.Connection(module, glue_client)
     assert (connection.region, connection.glue_endpoint, connection.s3_endpoint) == (
         "eu-west-1", "http://127.0.0.1:9", None)
     credentials = connection.credentials

@@ -40,8 +40,10 @@ class FakeModule:
         self._diff = True
         self.region = "us-east-1"
         self.calls = []
+        self.services = []  # every client made, in order
 
     def client(self, service):
+        self.services.append(service)
         raw = boto3.client(service, region_name=self.region)
         raw.meta.events.register("before-call.*.*", lambda model, **kwargs: self.calls.append(model.name))
         return RetryingBotoClientWrapper(raw, aws_retry(delay=0, max_delay=0))
@@ -76,7 +78,7 @@ def fake_module(tables, check_mode=False, **params):
 def run(module):
     specs = glue_table.validate_params(module)
     glue_table.check_libraries(module, specs)
-    catalog = glue_table.TableCatalog(module, module.client("glue"), module.client("s3"), MagicMock())
+    catalog = glue_table.TableCatalog(module, module.client("glue"), MagicMock())
     return catalog.run(specs)
 
 
@@ -188,11 +190,11 @@ def test_a_library_that_fails_to_import_at_the_first_write_is_named(monkeypatch)
     monkeypatch.setattr(glue_table.iceberg, "load_library", broken)
     module = fake_module([table(name="a", format="iceberg", columns=[{"name": "x", "type": "long"}])])
     spec = glue_table.validate_params(module)[0]
-    catalog = glue_table.TableCatalog(module, MagicMock(), MagicMock(), MagicMock())
+    catalog = glue_table.TableCatalog(module, MagicMock(), MagicMock())
     entry = glue_table.Entry("a", spec, None)
     with pytest.raises(ModuleFailed, match=r"pyiceberg>=0.9 and pyarrow.*for iceberg tables"):
         catalog.write(entry)
-    assert not catalog.glue.method_calls and not catalog.s3.method_calls
+    assert not catalog.glue.method_calls and not module.calls
 
 
 def test_an_iceberg_check_imports_nothing():
@@ -261,6 +263,7 @@ def test_check_mode_create_then_create_then_rerun(catalog):
         again = run(module)
         assert not again["changed"] and again["tables"] == created["tables"] and again["diff"] == []
         assert module.calls == ["GetTables"]
+        assert module.services == ["glue"]  # Hive tables only: no S3 client is made
 
 
 def test_update_purge_and_delete(catalog):
