@@ -619,7 +619,6 @@ class TableCatalog:
         self.module = module
         self.params = module.params
         self.glue = glue
-        self._s3 = None
         self.connection = connection
         self.database = module.params["database"]
         self.catalog_id = module.params["catalog_id"]
@@ -631,11 +630,9 @@ class TableCatalog:
 
     @property
     def s3(self):
-        """The S3 client, made when a table first needs it (Iceberg and Delta metadata, data deletion): a run of
-        Hive tables only does not create one."""
-        if self._s3 is None:
-            self._s3 = self.module.client("s3")
-        return self._s3
+        """The module's S3 client, made when a table first needs it (Iceberg and Delta metadata, data deletion): a
+        run of Hive tables only does not create one."""
+        return self.module.client("s3")
 
     # ------------------------------------------------------------------ plan
 

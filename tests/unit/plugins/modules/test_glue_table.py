@@ -40,13 +40,14 @@ class FakeModule:
         self._diff = True
         self.region = "us-east-1"
         self.calls = []
-        self.services = []  # every client made, in order
+        self.clients = {}  # one per service, as DeltaLakeAWSModule.client() keeps them
 
     def client(self, service):
-        self.services.append(service)
-        raw = boto3.client(service, region_name=self.region)
-        raw.meta.events.register("before-call.*.*", lambda model, **kwargs: self.calls.append(model.name))
-        return RetryingBotoClientWrapper(raw, aws_retry(delay=0, max_delay=0))
+        if service not in self.clients:
+            raw = boto3.client(service, region_name=self.region)
+            raw.meta.events.register("before-call.*.*", lambda model, **kwargs: self.calls.append(model.name))
+            self.clients[service] = RetryingBotoClientWrapper(raw, aws_retry(delay=0, max_delay=0))
+        return self.clients[service]
 
     @property
     def mutating(self):
@@ -263,7 +264,7 @@ def test_check_mode_create_then_create_then_rerun(catalog):
         again = run(module)
         assert not again["changed"] and again["tables"] == created["tables"] and again["diff"] == []
         assert module.calls == ["GetTables"]
-        assert module.services == ["glue"]  # Hive tables only: no S3 client is made
+        assert list(module.clients) == ["glue"]  # Hive tables only: no S3 client is made
 
 
 def test_update_purge_and_delete(catalog):
