@@ -67,25 +67,37 @@ def short_action(action):
     return action.rsplit(".", 1)[-1] if action.startswith(("ansible.builtin.", "ansible.legacy.")) else action
 
 
+def _skipped_itself(result):
+    """A module without check mode support runs (payload built, interpreter started, imports) and returns
+    ``skipped`` with this message from ansible-core's AnsibleModule."""
+    return "does not support check mode" in str(result.get("msg", ""))
+
+
 def count_tasks(output):
-    """(tasks executed, module runs) of a json-callback output: tasks that ran on a host (skipped ones not
-    counted), and module processes started (each loop item of a module task is one; the ``results`` of a module
-    that converges several resources in one run, which carry no loop variable, are one)."""
+    """(tasks executed, module runs, distinct modules) of a json-callback output: tasks that ran on a host
+    (skipped ones not counted, but a module that started and skipped itself in check mode, as amazon.aws.s3_bucket
+    does, ran), module processes started (each loop item of a module task is one; the ``results`` of a module
+    that converges several resources in one run, which carry no loop variable, are one), and the distinct modules
+    among them: ansible-core builds each module's AnsiballZ payload once per ansible-playbook run (0.2-0.5 s each
+    on this machine, ansible.builtin.ping's included), so this counts the payloads built."""
     tasks = module_runs = 0
+    modules = set()
     for play in (output or {}).get("plays", []):
         for task in play["tasks"]:
             for result in task["hosts"].values():
-                if result.get("skipped") and "results" not in result:
+                if result.get("skipped") and "results" not in result and not _skipped_itself(result):
                     continue
                 tasks += 1
                 if short_action(result.get("action", "")) in CONTROLLER_ACTIONS:
                     continue
+                modules.add(result.get("action", ""))
                 items = result.get("results")
                 if isinstance(items, list) and (not items or "ansible_loop_var" in items[0]):
-                    module_runs += sum(1 for item in items if isinstance(item, dict) and not item.get("skipped"))
+                    module_runs += sum(1 for item in items if isinstance(item, dict)
+                                       and (not item.get("skipped") or _skipped_itself(item)))
                 else:
                     module_runs += 1
-    return tasks, module_runs
+    return tasks, module_runs, len(modules)
 
 
 def operation_counts(calls):
@@ -139,12 +151,13 @@ class Bench:
         if completed.returncode not in ok_rc:
             raise PlaybookFailed(f"{case}: {' '.join(command)} exited with {completed.returncode}:\n"
                                  f"{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}")
-        tasks, module_runs = count_tasks(output)
+        tasks, module_runs, modules = count_tasks(output)
         stats = next(iter((output or {}).get("stats", {}).values()), {})
         run = {
             "wall_s": round(wall, 3),
             "tasks": tasks,
             "module_runs": module_runs,
+            "modules": modules,
             "changed": stats.get("changed"),
             "calls": calls["total"],
             "reads": calls["read"],
@@ -155,8 +168,8 @@ class Bench:
             "rc": completed.returncode,
         }
         self.cases.setdefault(case, []).append(run)
-        print(f"  {case:<28} {wall:7.2f} s  tasks {tasks:3}  module runs {module_runs:4}  calls {calls['read']:5} read"
-              f" {calls['mutating']:5} mutating  load {load:.2f}", flush=True)
+        print(f"  {case:<28} {wall:7.2f} s  tasks {tasks:3}  module runs {module_runs:4} ({modules:2} modules)"
+              f"  calls {calls['read']:5} read {calls['mutating']:5} mutating  load {load:.2f}", flush=True)
         return run
 
     # -------------------------------------------------------------------------------------------- helpers
@@ -345,7 +358,7 @@ def check_reads(operations, budget):
 
 def median_run(runs):
     middle = {"n": len(runs)}
-    for key in ("wall_s", "tasks", "module_runs", "calls", "reads", "mutating", "load_1min"):
+    for key in ("wall_s", "tasks", "module_runs", "modules", "calls", "reads", "mutating", "load_1min"):
         values = [r[key] for r in runs if r.get(key) is not None]
         if values:
             middle[key] = round(statistics.median(values), 3)
@@ -460,11 +473,12 @@ def table(medians, target_results, info):
     lines = [f"Machine: {info.get('cpu')}, {info.get('cpus')} CPUs, {info.get('memory_gib')} GiB, Python "
              f"{info['python']}, ansible-core {info['versions'].get('ansible-core')}, boto3 "
              f"{info['versions'].get('boto3')}, moto {info['versions'].get('moto')}; commit {info.get('commit')}", ""]
-    lines.append("| case | wall s (median) | min-max | tasks | module runs | reads | mutating | load |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("| case | wall s (median) | min-max | tasks | module runs | modules | reads | mutating | load |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for case, m in medians.items():
         lines.append(f"| {case} | {m['wall_s']:.2f} | {m['wall_min_s']:.1f}-{m['wall_max_s']:.1f} | {m['tasks']:g} | "
-                     f"{m['module_runs']:g} | {m['reads']:g} | {m['mutating']:g} | {m['load_1min']:.2f} |")
+                     f"{m['module_runs']:g} | {m['modules']:g} | {m['reads']:g} | {m['mutating']:g} | "
+                     f"{m['load_1min']:.2f} |")
     lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for t in target_results:
         detail = f" ({t['detail']})" if t["detail"] else ""
