@@ -90,13 +90,15 @@ def count_tasks(output):
                 tasks += 1
                 if short_action(result.get("action", "")) in CONTROLLER_ACTIONS:
                     continue
-                modules.add(result.get("action", ""))
                 items = result.get("results")
                 if isinstance(items, list) and (not items or "ansible_loop_var" in items[0]):
-                    module_runs += sum(1 for item in items if isinstance(item, dict)
-                                       and (not item.get("skipped") or _skipped_itself(item)))
+                    runs = sum(1 for item in items if isinstance(item, dict)
+                               and (not item.get("skipped") or _skipped_itself(item)))
                 else:
-                    module_runs += 1
+                    runs = 1
+                module_runs += runs
+                if runs:
+                    modules.add(result.get("action", ""))
     return tasks, module_runs, len(modules)
 
 
